@@ -1,0 +1,46 @@
+// `livchat get [KIND [NAME]]`: a table, or a Kubernetes-style List as JSON or YAML.
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { CommandFn } from '../program.js';
+import { CliError, EXIT } from '../io.js';
+import { resolveStateDir } from '../../config.js';
+import { readAllStates, type ObjectState } from '../../store/status-store.js';
+import { toList } from '../../store/object-view.js';
+import { getCondition, READY, SYNCED } from '../../engine/conditions.js';
+import { parseKey } from '../../engine/types.js';
+import { age, table } from '../format.js';
+import { secrets } from '../../obs/redact.js';
+
+/** selectStates filters persisted states by kind (case-insensitive, singular or plural) and name. */
+export function selectStates(stateDir: string, kind?: string, name?: string): ObjectState[] {
+  const all = readAllStates(join(stateDir, 'objects'));
+  if (!kind) return all;
+  const want = kind.toLowerCase().replace(/s$/, '');
+  const byKind = all.filter((s) => parseKey(s.key).kind.toLowerCase() === want);
+  return name ? byKind.filter((s) => parseKey(s.key).name === name) : byKind;
+}
+
+const get: CommandFn = async (io, g, args, opts) => {
+  const [kind, name] = args;
+  const states = selectStates(resolveStateDir(g.stateDir, io.env), kind, name);
+  if (name && states.length === 0) throw new CliError(`${kind}/${name} not found`, EXIT.error);
+  const out = opts.output as string | undefined;
+  if (out === 'json') { io.stdout.write(JSON.stringify(toList(states), null, 2) + '\n'); return EXIT.ok; }
+  if (out === 'yaml') { io.stdout.write(stringify(toList(states))); return EXIT.ok; }
+  const now = Date.now();
+  const wide = out === 'wide';
+  const rows = states.map((s) => {
+    const { kind: k, name: n } = parseKey(s.key);
+    const ready = getCondition(s.status.conditions, READY);
+    const synced = getCondition(s.status.conditions, SYNCED);
+    const reason = (ready?.status !== 'True' ? ready?.reason : synced?.status !== 'True' ? synced?.reason : ready?.reason) ?? '';
+    const row = [k, n, ready?.status ?? 'Unknown', synced?.status ?? 'Unknown', reason, age(s.createdAt, now)];
+    if (wide) row.push(s.owner ? `${s.owner.kind}/${s.owner.name}` : '', s.source ? `${s.source.file}:${s.source.line}` : '', secrets.scrub(ready?.message ?? ''));
+    return row;
+  });
+  const headers = ['KIND', 'NAME', 'READY', 'SYNCED', 'REASON', 'AGE', ...(wide ? ['OWNER', 'SOURCE', 'MESSAGE'] : [])];
+  if (rows.length === 0) { io.stderr.write('No objects found.\n'); return EXIT.ok; }
+  io.stdout.write(table(headers, rows));
+  return EXIT.ok;
+};
+export default get;

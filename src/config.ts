@@ -1,0 +1,52 @@
+// Runtime configuration: the only module that reads the environment for paths and the installation name.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { writeFileAtomic } from './store/atomic.js';
+import { ensureStateDir } from './store/status-store.js';
+
+/** GlobalOptions are the CLI's global flags. */
+export interface GlobalOptions {
+  stateDir?: string;
+  instance?: string;
+  logLevel?: string;
+  logFormat?: 'json' | 'pretty';
+}
+
+/** resolveStateDir applies --state-dir, LIVCHAT_STATE_DIR, systemd's STATE_DIRECTORY, then ~/.livchat. */
+export function resolveStateDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  if (flag) return resolve(flag);
+  if (env.LIVCHAT_STATE_DIR) return resolve(env.LIVCHAT_STATE_DIR);
+  // systemd's StateDirectory=livchat sets STATE_DIRECTORY=/var/lib/livchat.
+  if (env.STATE_DIRECTORY) return resolve(env.STATE_DIRECTORY.split(':')[0]!);
+  return join(env.HOME || homedir(), '.livchat');
+}
+
+const INSTANCE_RE = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
+
+/** resolveInstance returns the installation name: --instance (remembered), else the stored one, else a new one. */
+export function resolveInstance(stateDir: string, flag: string | undefined): string {
+  const file = join(stateDir, 'instance');
+  if (flag !== undefined) {
+    if (!INSTANCE_RE.test(flag)) throw new Error(`invalid --instance ${JSON.stringify(flag)}: use 1-32 lowercase letters, digits and '-'`);
+    ensureStateDir(stateDir);
+    if (!existsSync(file) || readFileSync(file, 'utf8').trim() !== flag) writeFileAtomic(file, `${flag}\n`, 0o644);
+    return flag;
+  }
+  if (existsSync(file)) {
+    const v = readFileSync(file, 'utf8').trim();
+    if (INSTANCE_RE.test(v)) return v;
+    throw new Error(`${file} holds an invalid installation name; fix it or pass --instance`);
+  }
+  ensureStateDir(stateDir);
+  const name = `lc-${randomBytes(4).toString('hex')}`;
+  writeFileAtomic(file, `${name}\n`, 0o644);
+  return name;
+}
+
+/** readInstance returns the stored installation name without creating one. */
+export function readInstance(stateDir: string): string | undefined {
+  const file = join(stateDir, 'instance');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}

@@ -1,0 +1,370 @@
+// The controller manager: one queue per kind, generations, owned objects, dependencies, status and shutdown.
+import type { Clock } from './clock.js';
+import type { Logger } from '../obs/log.js';
+import type { Metrics } from '../obs/metrics.js';
+import type { DependencyView, KindSettings, ReconcileContext, ReconcileResult, Reconciler } from './reconciler.js';
+import type { DesiredObject, Resource } from './types.js';
+import { ANNOTATION_PAUSED, parseKey } from './types.js';
+import { WorkQueue, PRIORITY_LOW, PRIORITY_NORMAL } from './workqueue.js';
+import { fromError, fromResult, type Outcome } from './outcome.js';
+import { READY, SYNCED, getCondition, setCondition } from './conditions.js';
+import { addEvent, type ObjectState, type StatusStore } from '../store/status-store.js';
+import { ObjectIndex, type DesiredSource } from './object-index.js';
+import { hashValue } from './hash.js';
+
+export const DEFAULT_SETTINGS: KindSettings = { concurrency: 2, resyncMs: 600_000, backoffBaseMs: 2_000, backoffCapMs: 600_000 };
+
+export interface ManagerOptions {
+  reconcilers: Reconciler[];
+  desired: DesiredSource;
+  store: StatusStore;
+  clock: Clock;
+  log: Logger;
+  instance: string;
+  metrics?: Metrics;
+  /** Git commit of the desired directory, recorded as lastAppliedRevision. */
+  revision?: () => string | undefined;
+  /** Per-kind overrides of the reconcilers' own settings. */
+  settings?: Record<string, Partial<KindSettings>>;
+  random?: () => number;
+  /** How long one scope's terminal event is not repeated (ms). @default 3600000 */
+  scopeEventWindowMs?: number;
+}
+
+interface KindRuntime { reconciler: Reconciler; queue: WorkQueue; settings: KindSettings }
+
+/** Manager runs every kind's controller over the object index and persists status. */
+export class Manager {
+  readonly index: ObjectIndex;
+  readonly #o: ManagerOptions;
+  readonly #kinds = new Map<string, KindRuntime>();
+  readonly #dependents = new Map<string, Set<string>>();
+  readonly #deps = new Map<string, Set<string>>();
+  readonly #scopeEvents = new Map<string, number>();
+  readonly #pendingFirst = new Set<string>();
+  readonly #abort = new AbortController();
+  readonly #listeners = new Set<(key: string) => void>();
+  #started = false;
+  #firstPassDone = false;
+
+  constructor(opts: ManagerOptions) {
+    this.#o = opts;
+    this.index = new ObjectIndex(opts.desired);
+    for (const r of opts.reconcilers) {
+      const settings = { ...DEFAULT_SETTINGS, ...r.settings, ...opts.settings?.[r.kind] };
+      const name = r.kind;
+      const m = opts.metrics;
+      const queue = new WorkQueue({
+        name, concurrency: settings.concurrency, clock: opts.clock,
+        backoffBaseMs: settings.backoffBaseMs, backoffCapMs: settings.backoffCapMs, random: opts.random,
+        hooks: m ? {
+          depth: (n) => m.workqueueDepth.set({ name }, n),
+          added: () => m.workqueueAdds.inc({ name }),
+          retried: () => m.workqueueRetries.inc({ name }),
+          queueDuration: (ms) => m.workqueueQueueDuration.observe({ name }, ms / 1000),
+          workDuration: (ms) => m.workqueueWorkDuration.observe({ name }, ms / 1000),
+          active: (n) => m.activeWorkers.set({ controller: name }, n),
+        } : undefined,
+      });
+      m?.maxConcurrentReconciles.set({ controller: name }, settings.concurrency);
+      this.#kinds.set(r.kind, { reconciler: r, queue, settings });
+    }
+  }
+
+  get kinds(): string[] { return [...this.#kinds.keys()]; }
+  get store(): StatusStore { return this.#o.store; }
+
+  /** start restores owned objects from state and enqueues every known key at low priority. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    for (const st of this.#o.store.list()) {
+      if (st.owned?.length && !st.removed) this.index.setOwned(st.key, st.owned);
+    }
+    for (const rt of this.#kinds.values()) rt.queue.start((key) => this.#handle(key));
+    const keys = new Set([...this.index.list().map((o) => o.key), ...this.#o.store.keys()]);
+    for (const key of keys) {
+      if (!this.#kinds.has(parseKey(key).kind)) continue;
+      this.#pendingFirst.add(key);
+      this.enqueue(key, PRIORITY_LOW);
+    }
+    if (this.#pendingFirst.size === 0) this.#firstPassDone = true;
+    this.#updateObjectGauge();
+  }
+
+  /** enqueue adds a key to its kind's queue. */
+  enqueue(key: string, priority = PRIORITY_NORMAL): void {
+    const rt = this.#kinds.get(parseKey(key).kind);
+    rt?.queue.add(key, priority);
+  }
+
+  /** desiredChanged enqueues keys whose desired objects changed, at normal priority. */
+  desiredChanged(keys: Iterable<string>): void {
+    for (const key of keys) this.enqueue(key, PRIORITY_NORMAL);
+  }
+
+  /** resyncAll re-enqueues everything, clearing stalls (used by SIGHUP). */
+  resyncAll(clearStalls = false): void {
+    for (const rt of this.#kinds.values()) rt.reconciler.invalidate?.();
+    const keys = new Set([...this.index.list().map((o) => o.key), ...this.#o.store.keys()]);
+    for (const key of keys) {
+      if (clearStalls && this.#o.store.get(key)?.stalled) this.#o.store.update(key, (s) => { delete s.stalled; });
+      this.enqueue(key, PRIORITY_LOW);
+    }
+  }
+
+  /** ready is true once every key known at start has been reconciled once. */
+  get ready(): boolean { return this.#firstPassDone; }
+
+  /** onReconciled registers a listener called after each reconcile (for apply's progress). */
+  onReconciled(fn: (key: string) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** idle resolves when no queue has queued or running work. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await Promise.all([...this.#kinds.values()].map((rt) => rt.queue.onIdle()));
+      if ([...this.#kinds.values()].every((rt) => rt.queue.depth === 0 && rt.queue.active === 0)) return;
+    }
+  }
+
+  /** nextScheduled tells when the key's next delayed reconcile is due. */
+  nextScheduled(key: string): number | undefined {
+    return this.#kinds.get(parseKey(key).kind)?.queue.scheduledAt(key);
+  }
+
+  /** stop stops taking work and waits for in-flight reconciles up to timeoutMs; then aborts them. */
+  async stop(timeoutMs = 30_000): Promise<boolean> {
+    const results = await Promise.all([...this.#kinds.values()].map((rt) => rt.queue.shutdown(timeoutMs)));
+    this.#abort.abort(new Error('shutting down'));
+    return results.every(Boolean);
+  }
+
+  async #handle(key: string): Promise<void> {
+    const { kind, name } = parseKey(key);
+    const rt = this.#kinds.get(kind);
+    if (!rt) return;
+    const { store, clock } = this.#o;
+    const desired = this.index.get(key);
+    let state = store.get(key);
+    try {
+      if (!desired && !state) { rt.queue.cancel(key); return; }
+      if (!desired && this.#o.desired.unsafeToPrune() && !this.index.isOwned(key) && !state?.owner) {
+        // An empty or unreadable desired/ directory never causes deletions.
+        return;
+      }
+      state = this.#syncState(key, desired, state);
+      const object = desired?.object ?? state.last;
+      if (!object) { store.remove(key); return; }
+      if (object.metadata.annotations?.[ANNOTATION_PAUSED] === 'true') {
+        this.#markPaused(key, state);
+        return;
+      }
+      const metaHash = hashValue(object.metadata.annotations ?? {});
+      if (state.stalled && state.stalled.generation === state.generation && state.stalled.metaHash === metaHash) return;
+      await this.#reconcile(rt, key, kind, name, desired, object, state, metaHash);
+    } finally {
+      if (this.#pendingFirst.delete(key) && this.#pendingFirst.size === 0) this.#firstPassDone = true;
+      for (const fn of this.#listeners) fn(key);
+    }
+  }
+
+  #syncState(key: string, desired: DesiredObject | undefined, state: ObjectState | undefined): ObjectState {
+    const now = new Date(this.#o.clock.now()).toISOString();
+    const init = (): ObjectState => ({
+      key, generation: 0, specHash: '', createdAt: now, internal: {},
+      status: { conditions: [], events: [] },
+    });
+    if (!desired) {
+      if (state!.removed) return state!;
+      return this.#o.store.update(key, (s) => { s.removed = true; });
+    }
+    const owner = desired.object.metadata.ownerReferences?.[0];
+    const needs = !state || state.specHash !== desired.specHash || state.removed
+      || hashValue(state.last) !== hashValue(desired.object) || hashValue(state.source) !== hashValue(desired.source);
+    if (!needs) return state!;
+    return this.#o.store.update(key, (s) => {
+      if (s.specHash !== desired.specHash) {
+        s.generation += 1;
+        s.specHash = desired.specHash;
+      }
+      s.last = desired.object;
+      if (desired.source) s.source = desired.source; else delete s.source;
+      if (owner) s.owner = owner; else delete s.owner;
+      delete s.removed;
+      if (s.status.conditions.length === 0) {
+        const d = new Date(this.#o.clock.now());
+        s.status.conditions = setCondition(setCondition([], READY, { status: 'Unknown', reason: 'Pending', message: 'not reconciled yet' }, d), SYNCED, { status: 'Unknown', reason: 'Pending', message: '' }, d);
+      }
+    }, init);
+  }
+
+  #markPaused(key: string, state: ObjectState): void {
+    const d = new Date(this.#o.clock.now());
+    if (getCondition(state.status.conditions, SYNCED)?.reason === 'ReconcilePaused') return;
+    this.#o.store.update(key, (s) => {
+      s.status.conditions = setCondition(s.status.conditions, SYNCED, { status: 'False', reason: 'ReconcilePaused', message: 'the livchat.ai/paused annotation stops all writes' }, d, s.generation);
+      addEvent(s.status, 'Normal', 'Paused', 'reconciliation paused by annotation', d);
+    });
+  }
+
+  async #reconcile(rt: KindRuntime, key: string, kind: string, name: string, desired: DesiredObject | undefined,
+    object: Resource, state: ObjectState, metaHash: string): Promise<void> {
+    const { store, clock, metrics } = this.#o;
+    const log = this.#o.log.child({ controller: kind, key });
+    const deps = new Set<string>();
+    let owned: Resource[] | undefined;
+    const before = store.get(key)!;
+    const ctx: ReconcileContext = {
+      key, kind, name, desired, object,
+      generation: state.generation,
+      status: structuredClone(state.status),
+      internal: structuredClone(state.internal),
+      instance: this.#o.instance,
+      signal: this.#abort.signal,
+      log, clock,
+      persist: (patch) => { store.update(key, (s) => { Object.assign(s.internal, patch); }); },
+      event: (type, reason, message) => {
+        store.update(key, (s) => addEvent(s.status, type, reason, message, new Date(clock.now())));
+        log.info({ reason, type }, message);
+      },
+      progress: (phase, message) => {
+        store.update(key, (s) => { s.status.phase = phase; if (message !== undefined) s.status.progress = message; else delete s.status.progress; });
+      },
+      dependency: (depKey) => { deps.add(depKey); return this.#view(depKey); },
+      own: (children) => { owned = children; },
+    };
+    const started = clock.now();
+    let outcome: Outcome;
+    let result: ReconcileResult | undefined;
+    try {
+      result = await rt.reconciler.reconcile(ctx);
+      outcome = fromResult(state.status.conditions, result, state.generation, new Date(clock.now()));
+    } catch (err) {
+      if (!(err instanceof Error)) metrics?.reconcilePanics.inc({ controller: kind });
+      outcome = fromError(store.get(key)!.status.conditions, err, state.generation, new Date(clock.now()));
+      if (outcome.kind === 'error') log.warn({ err: (err as Error)?.message }, 'reconcile failed');
+    }
+    metrics?.recordReconcile(kind, outcome.kind === 'deleted' ? 'success' : outcome.kind, (clock.now() - started) / 1000);
+
+    this.#setDeps(key, deps);
+    if (owned !== undefined) this.#applyOwned(key, owned);
+    if (outcome.kind === 'deleted') {
+      this.#finishDeletion(rt, key, result?.childrenPolicy);
+      this.#notifyDependents(key);
+      return;
+    }
+    const after = this.#persistOutcome(key, outcome, result, metaHash);
+    this.#schedule(rt, key, outcome);
+    if (statusSignature(before) !== statusSignature(after)) this.#notifyDependents(key);
+    this.#updateObjectGauge();
+  }
+
+  #persistOutcome(key: string, outcome: Outcome, result: ReconcileResult | undefined, metaHash: string): ObjectState {
+    const { store, clock } = this.#o;
+    const now = new Date(clock.now());
+    let event = outcome.event;
+    if (event && outcome.stalledScope) {
+      // One event per shared cause (e.g. a bad token), not one per object per retry.
+      const last = this.#scopeEvents.get(outcome.stalledScope);
+      if (last !== undefined && clock.now() - last < (this.#o.scopeEventWindowMs ?? 3_600_000)) event = undefined;
+      else { this.#scopeEvents.set(outcome.stalledScope, clock.now()); this.#o.log.error({ scope: outcome.stalledScope, reason: outcome.event?.reason }, outcome.event?.message ?? ''); }
+    }
+    return store.update(key, (s) => {
+      s.status.conditions = outcome.conditions;
+      s.status.observedGeneration = s.generation;
+      s.status.lastReconcileTime = now.toISOString();
+      if (result?.observed) s.status.observed = { ...s.status.observed, ...result.observed };
+      if (outcome.waitingOn?.length) s.status.waitingOn = outcome.waitingOn; else delete s.status.waitingOn;
+      if (outcome.kind === 'success' || outcome.kind === 'requeue_after') {
+        const rev = this.#o.revision?.();
+        if (rev) s.status.lastAppliedRevision = rev;
+        if (getCondition(outcome.conditions, READY)?.status === 'True') { delete s.status.phase; delete s.status.progress; }
+      }
+      if (outcome.kind === 'terminal') s.stalled = { generation: s.generation, metaHash, ...(outcome.stalledScope ? { scope: outcome.stalledScope } : {}) };
+      else delete s.stalled;
+      if (event) addEvent(s.status, event.type, event.reason, event.message, now);
+    });
+  }
+
+  #schedule(rt: KindRuntime, key: string, outcome: Outcome): void {
+    const q = rt.queue;
+    switch (outcome.schedule.type) {
+      case 'resync': q.forget(key); q.addAfter(key, q.jittered(rt.settings.resyncMs)); break;
+      case 'after': q.forget(key); q.addAfter(key, outcome.schedule.ms, PRIORITY_NORMAL); break;
+      case 'backoff': q.addAfter(key, q.backoffDelay(key, outcome.schedule.minMs), PRIORITY_NORMAL); break;
+      case 'none': q.cancel(key); break;
+    }
+  }
+
+  #finishDeletion(rt: KindRuntime, key: string, childrenPolicy: 'Delete' | 'Orphan' | undefined): void {
+    const children = this.index.ownedBy(key);
+    const { changed } = this.index.setOwned(key, []);
+    for (const child of children) {
+      const st = this.#o.store.get(child);
+      if (st?.last && childrenPolicy === 'Orphan') {
+        this.#o.store.update(child, (s) => { s.last = { ...s.last!, spec: { ...s.last!.spec, deletionPolicy: 'Orphan' } }; });
+      }
+    }
+    rt.queue.cancel(key);
+    this.#o.store.remove(key);
+    this.#setDeps(key, new Set());
+    this.desiredChanged(changed);
+    this.#updateObjectGauge();
+  }
+
+  #applyOwned(key: string, children: Resource[]): void {
+    const { changed, clashes } = this.index.setOwned(key, children);
+    const cur = this.#o.store.get(key);
+    if (cur && hashValue(cur.owned ?? []) !== hashValue(children)) {
+      this.#o.store.update(key, (s) => { if (children.length) s.owned = children; else delete s.owned; });
+    }
+    for (const c of clashes) {
+      this.#o.store.update(key, (s) => addEvent(s.status, 'Warning', 'OwnedObjectClash', `derived object ${c} clashes with an object defined elsewhere; it is left alone`, new Date(this.#o.clock.now())));
+    }
+    this.desiredChanged(changed);
+  }
+
+  #view(key: string): DependencyView {
+    const desired = this.index.get(key);
+    const st = this.#o.store.get(key);
+    return {
+      exists: !!desired,
+      ...(st ? { status: structuredClone(st.status) } : {}),
+      ...(desired ? { object: desired.object } : {}),
+    };
+  }
+
+  #setDeps(key: string, deps: Set<string>): void {
+    for (const old of this.#deps.get(key) ?? []) this.#dependents.get(old)?.delete(key);
+    if (deps.size) this.#deps.set(key, deps); else this.#deps.delete(key);
+    for (const d of deps) {
+      let set = this.#dependents.get(d);
+      if (!set) this.#dependents.set(d, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  #notifyDependents(key: string): void {
+    for (const dep of this.#dependents.get(key) ?? []) this.enqueue(dep, PRIORITY_NORMAL);
+  }
+
+  #updateObjectGauge(): void {
+    const m = this.#o.metrics;
+    if (!m) return;
+    const counts = new Map<string, Record<'True' | 'False' | 'Unknown', number>>();
+    for (const kind of this.#kinds.keys()) counts.set(kind, { True: 0, False: 0, Unknown: 0 });
+    for (const key of this.#o.store.keys()) {
+      const c = counts.get(parseKey(key).kind);
+      if (c) c[getCondition(this.#o.store.get(key)!.status.conditions, READY)?.status ?? 'Unknown']++;
+    }
+    for (const [kind, c] of counts) m.setObjectCounts(kind, c);
+  }
+}
+
+function statusSignature(st: ObjectState | undefined): string {
+  if (!st) return '';
+  return hashValue({ r: getCondition(st.status.conditions, READY)?.status, o: st.status.observed });
+}

@@ -1,0 +1,82 @@
+// The daemon's HTTP endpoint: /healthz, /readyz, /metrics and the read-only /api/v1/objects JSON.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { isLoopback } from '../sim/framework.js';
+import type { ObjectState } from '../store/status-store.js';
+import { toApiObject, toList } from '../store/object-view.js';
+import { parseKey } from '../engine/types.js';
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** Bearer token required on every route except /healthz; mandatory off loopback. */
+  apiToken?: string;
+  ready: () => boolean;
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  objects: () => ObjectState[];
+}
+
+/** startHttp serves the daemon's endpoints and returns the bound URL and a close function. */
+export async function startHttp(opts: HttpOptions): Promise<{ url: string; close(): Promise<void> }> {
+  if (!isLoopback(opts.host) && !opts.apiToken) {
+    throw new Error(`listening on ${opts.host} (not loopback) requires --api-token-file`);
+  }
+  const server: Server = createServer((req, res) => { void route(opts, req, res); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const a = server.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return {
+    url: `http://${host}:${a.port}`,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+async function route(opts: HttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://daemon.invalid');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  try {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'read-only endpoint' });
+    if (path === '/healthz') return send(res, 200, 'ok\n');
+    if (opts.apiToken && !authorized(req, opts.apiToken)) return send(res, 401, { error: 'a valid bearer token is required' });
+    if (path === '/readyz') return opts.ready() ? send(res, 200, 'ok\n') : send(res, 503, 'not ready: desired/ loading or first reconcile pass running\n');
+    if (path === '/metrics') {
+      const m = await opts.metrics();
+      res.writeHead(200, { 'content-type': m.contentType });
+      res.end(m.body);
+      return;
+    }
+    if (path === '/api/v1/objects') return send(res, 200, toList(opts.objects()));
+    const m = /^\/api\/v1\/objects\/([A-Za-z]+)(?:\/([a-z0-9-]+))?$/.exec(path);
+    if (m) {
+      const items = opts.objects().filter((s) => parseKey(s.key).kind.toLowerCase() === m[1]!.toLowerCase());
+      if (!m[2]) return send(res, 200, toList(items));
+      const one = items.find((s) => parseKey(s.key).name === m[2]);
+      return one ? send(res, 200, toApiObject(one)) : send(res, 404, { error: `${m[1]}/${m[2]} not found` });
+    }
+    return send(res, 404, { error: 'not found' });
+  } catch (err) {
+    return send(res, 500, { error: (err as Error).message });
+  }
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]!.trim());
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (typeof body === 'string') {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(body);
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,43 @@
+// The simulated cloud: every provider simulator on one loopback port, as used by `--simulate` and `livchat simulate`.
+import { SimClock, SimServer } from './framework.js';
+import { createCloudflareSim, type CloudflareSim } from './cloudflare.js';
+import { createHetznerSim, type HetznerSim } from './hetzner.js';
+
+export interface SimCloudOptions {
+  host?: string;
+  port?: number;
+  /** Required bearer token; any non-empty token when absent. */
+  token?: string;
+  /** Persist the simulated world here so repeated runs see the same world. */
+  stateFile?: string;
+  /** Zones to make sure exist (seeded on top of any persisted state). */
+  zones?: string[];
+  clock?: SimClock;
+  /** Hetzner action duration in simulated ms. */
+  actionDurationMs?: number;
+}
+
+/** SimCloudUrls is the JSON line `livchat simulate` prints. */
+export interface SimCloudUrls { url: string; hetzner: string; cloudflare: string }
+
+/** startSimCloud starts the combined simulator and returns it with its base URLs. */
+export async function startSimCloud(opts: SimCloudOptions = {}): Promise<{ server: SimServer; urls: SimCloudUrls; cloudflare: CloudflareSim; hetzner: HetznerSim }> {
+  const clock = opts.clock ?? new SimClock();
+  const cloudflare = createCloudflareSim({ clock });
+  const hetzner = createHetznerSim({ clock, ...(opts.actionDurationMs !== undefined ? { actionDurationMs: opts.actionDurationMs } : {}) });
+  const server = new SimServer({
+    services: [hetzner, cloudflare], clock,
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.token ? { token: opts.token } : {}),
+    ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
+  });
+  const known = new Set([...cloudflare.state.zones.values()].map((z) => z.name));
+  for (const z of opts.zones ?? []) if (!known.has(z.toLowerCase())) cloudflare.addZone(z.toLowerCase());
+  server.save();
+  const url = await server.listen();
+  return {
+    server, cloudflare, hetzner,
+    urls: { url, hetzner: server.baseUrl('hetzner'), cloudflare: server.baseUrl('cloudflare') },
+  };
+}

@@ -1,0 +1,147 @@
+// Crash-safe per-object state: status, events, generation and controller-private data, one JSON file per object.
+import { readdirSync, readFileSync, mkdirSync, existsSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+import type { Condition } from '../engine/conditions.js';
+import type { OwnerReference, Resource, SourceRef } from '../engine/types.js';
+import { parseKey } from '../engine/types.js';
+
+/** EventRecord is one deduplicated event: repeats bump count and lastTimestamp. */
+export interface EventRecord {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  count: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+}
+
+/** ObjectStatus is the user-visible status of one object. */
+export interface ObjectStatus {
+  observedGeneration?: number;
+  conditions: Condition[];
+  /** Kind-specific observed fields (ids, addresses, …). */
+  observed?: Record<string, unknown>;
+  /** What the object is doing now, shown by `apply` and `describe`. */
+  phase?: string;
+  progress?: string;
+  /** Keys this object waits on. */
+  waitingOn?: string[];
+  lastAppliedRevision?: string;
+  lastReconcileTime?: string;
+  events: EventRecord[];
+}
+
+/** ObjectState is everything the daemon persists for one object. */
+export interface ObjectState {
+  key: string;
+  generation: number;
+  specHash: string;
+  /** The last desired object seen, kept so a removed file can still be deleted by its rules. */
+  last?: Resource;
+  source?: SourceRef;
+  owner?: OwnerReference;
+  /** Set when the desired object is gone and cleanup is pending. */
+  removed?: boolean;
+  createdAt: string;
+  status: ObjectStatus;
+  /** Controller-private durable data (create-pending marks, external ids, pinned host keys). */
+  internal: Record<string, unknown>;
+  /** The generation and metadata hash at which the object stalled; no retries until they change. */
+  stalled?: { generation: number; metaHash: string; scope?: string };
+  /** Objects this one owns (derived objects), persisted so a restart keeps them. */
+  owned?: Resource[];
+}
+
+const MAX_EVENTS = 20;
+
+/** StatusStore keeps ObjectStates in memory and mirrors every change to `<dir>/objects/<Kind>/<name>.json`. */
+export class StatusStore {
+  readonly #dir: string;
+  readonly #states = new Map<string, ObjectState>();
+
+  constructor(stateDir: string) {
+    this.#dir = join(stateDir, 'objects');
+  }
+
+  /** load reads every persisted object; unreadable files are reported, not fatal. */
+  load(): { errors: string[] } {
+    const errors: string[] = [];
+    this.#states.clear();
+    for (const st of readAllStates(this.#dir, errors)) this.#states.set(st.key, st);
+    return { errors };
+  }
+
+  get(key: string): ObjectState | undefined { return this.#states.get(key); }
+  keys(): string[] { return [...this.#states.keys()]; }
+  list(kind?: string): ObjectState[] {
+    const all = [...this.#states.values()];
+    return (kind ? all.filter((s) => parseKey(s.key).kind === kind) : all).sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /** update applies fn to a copy of the state and persists it durably before returning. */
+  update(key: string, fn: (st: ObjectState) => void, init?: () => ObjectState): ObjectState {
+    const cur = this.#states.get(key) ?? init?.();
+    if (!cur) throw new Error(`no state for ${key}`);
+    const next = structuredClone(cur);
+    fn(next);
+    this.#states.set(key, next);
+    this.#write(next);
+    return next;
+  }
+
+  /** remove forgets an object for good. */
+  remove(key: string): void {
+    this.#states.delete(key);
+    const file = this.#file(key);
+    try { unlinkSync(file); } catch { /* already gone */ }
+  }
+
+  #file(key: string): string {
+    const { kind, name } = parseKey(key);
+    return join(this.#dir, kind, `${name}.json`);
+  }
+
+  #write(st: ObjectState): void {
+    writeFileAtomic(this.#file(st.key), JSON.stringify(st, null, 1));
+  }
+}
+
+/** readAllStates reads the state directory without a daemon, as the CLI does. */
+export function readAllStates(objectsDir: string, errors: string[] = []): ObjectState[] {
+  const out: ObjectState[] = [];
+  if (!existsSync(objectsDir)) return out;
+  for (const kind of readdirSync(objectsDir)) {
+    const kdir = join(objectsDir, kind);
+    let files: string[];
+    try { files = readdirSync(kdir); } catch { continue; }
+    for (const f of files) {
+      if (!f.endsWith('.json') || f.startsWith('.')) continue;
+      try {
+        out.push(JSON.parse(readFileSync(join(kdir, f), 'utf8')) as ObjectState);
+      } catch (err) {
+        errors.push(`${join(kdir, f)}: ${(err as Error).message}`);
+      }
+    }
+  }
+  return out.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** addEvent records an event, merging it into an identical recent one. */
+export function addEvent(status: ObjectStatus, type: EventRecord['type'], reason: string, message: string, now: Date): void {
+  const ts = now.toISOString();
+  const same = status.events.find((e) => e.type === type && e.reason === reason && e.message === message);
+  if (same) {
+    same.count++;
+    same.lastTimestamp = ts;
+    status.events = [...status.events.filter((e) => e !== same), same];
+  } else {
+    status.events.push({ type, reason, message, count: 1, firstTimestamp: ts, lastTimestamp: ts });
+  }
+  if (status.events.length > MAX_EVENTS) status.events.splice(0, status.events.length - MAX_EVENTS);
+}
+
+/** ensureDir creates the state directory with private permissions. */
+export function ensureStateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
