@@ -45,6 +45,7 @@ export class Manager {
   readonly #abort = new AbortController();
   readonly #listeners = new Set<(key: string) => void>();
   #started = false;
+  #gaugeTimer: (() => void) | undefined;
   #firstPassDone = false;
 
   constructor(opts: ManagerOptions) {
@@ -139,6 +140,9 @@ export class Manager {
   async stop(timeoutMs = 30_000): Promise<boolean> {
     const results = await Promise.all([...this.#kinds.values()].map((rt) => rt.queue.shutdown(timeoutMs)));
     this.#abort.abort(new Error('shutting down'));
+    this.#gaugeTimer?.();
+    this.#gaugeTimer = undefined;
+    this.#o.store.flushAll();
     return results.every(Boolean);
   }
 
@@ -166,6 +170,8 @@ export class Manager {
       if (state.stalled && state.stalled.generation === state.generation && state.stalled.metaHash === metaHash) return;
       await this.#reconcile(rt, key, kind, name, desired, object, state, metaHash);
     } finally {
+      // One durable write per reconcile; controller persist() calls were already written on the spot.
+      store.flush(key);
       if (this.#pendingFirst.delete(key) && this.#pendingFirst.size === 0) this.#firstPassDone = true;
       for (const fn of this.#listeners) fn(key);
     }
@@ -179,13 +185,13 @@ export class Manager {
     });
     if (!desired) {
       if (state!.removed) return state!;
-      return this.#o.store.update(key, (s) => { s.removed = true; });
+      return this.#o.store.stage(key, (s) => { s.removed = true; });
     }
     const owner = desired.object.metadata.ownerReferences?.[0];
     const needs = !state || state.specHash !== desired.specHash || state.removed
       || hashValue(state.last) !== hashValue(desired.object) || hashValue(state.source) !== hashValue(desired.source);
     if (!needs) return state!;
-    return this.#o.store.update(key, (s) => {
+    return this.#o.store.stage(key, (s) => {
       if (s.specHash !== desired.specHash) {
         s.generation += 1;
         s.specHash = desired.specHash;
@@ -217,17 +223,21 @@ export class Manager {
     const deps = new Set<string>();
     let owned: Resource[] | undefined;
     const before = store.get(key)!;
+    const internal = structuredClone(state.internal);
     const ctx: ReconcileContext = {
       key, kind, name, desired, object,
       generation: state.generation,
       status: structuredClone(state.status),
-      internal: structuredClone(state.internal),
+      internal,
       instance: this.#o.instance,
       signal: this.#abort.signal,
       log, clock,
-      persist: (patch) => { store.update(key, (s) => { Object.assign(s.internal, patch); }); },
+      persist: (patch) => {
+        Object.assign(internal, patch);
+        store.update(key, (s) => { Object.assign(s.internal, patch); for (const [k, v] of Object.entries(patch)) if (v === undefined) delete s.internal[k]; });
+      },
       event: (type, reason, message) => {
-        store.update(key, (s) => addEvent(s.status, type, reason, message, new Date(clock.now())));
+        store.stage(key, (s) => addEvent(s.status, type, reason, message, new Date(clock.now())));
         log.info({ reason, type }, message);
       },
       progress: (phase, message) => {
@@ -272,7 +282,7 @@ export class Manager {
       if (last !== undefined && clock.now() - last < (this.#o.scopeEventWindowMs ?? 3_600_000)) event = undefined;
       else { this.#scopeEvents.set(outcome.stalledScope, clock.now()); this.#o.log.error({ scope: outcome.stalledScope, reason: outcome.event?.reason }, outcome.event?.message ?? ''); }
     }
-    return store.update(key, (s) => {
+    return store.stage(key, (s) => {
       s.status.conditions = outcome.conditions;
       s.status.observedGeneration = s.generation;
       s.status.lastReconcileTime = now.toISOString();
@@ -352,6 +362,13 @@ export class Manager {
   }
 
   #updateObjectGauge(): void {
+    const m = this.#o.metrics;
+    if (!m || this.#gaugeTimer) return;
+    // Recounting is O(objects): do it at most once per second, not after every reconcile.
+    this.#gaugeTimer = this.#o.clock.setTimer(() => { this.#gaugeTimer = undefined; this.#countObjects(); }, 1000);
+  }
+
+  #countObjects(): void {
     const m = this.#o.metrics;
     if (!m) return;
     const counts = new Map<string, Record<'True' | 'False' | 'Unknown', number>>();

@@ -5,7 +5,7 @@ import { dirname, join, basename } from 'node:path';
 let seq = 0;
 
 /** writeFileAtomic replaces `path` with `data` so that a reader (or a crash) sees either the old or the new content. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, opts: { syncDir?: boolean } = {}): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${++seq}.tmp`);
@@ -22,7 +22,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   }
   closeSync(fd);
   renameSync(tmp, path);
-  fsyncDir(dir);
+  if (opts.syncDir !== false) fsyncDir(dir);
 }
 
 function fsyncDir(dir: string): void {

@@ -59,6 +59,7 @@ const MAX_EVENTS = 20;
 export class StatusStore {
   readonly #dir: string;
   readonly #states = new Map<string, ObjectState>();
+  readonly #dirty = new Set<string>();
 
   constructor(stateDir: string) {
     this.#dir = join(stateDir, 'objects');
@@ -81,18 +82,38 @@ export class StatusStore {
 
   /** update applies fn to a copy of the state and persists it durably before returning. */
   update(key: string, fn: (st: ObjectState) => void, init?: () => ObjectState): ObjectState {
+    const next = this.stage(key, fn, init);
+    this.flush(key);
+    return next;
+  }
+
+  /** stage applies fn in memory only; flush(key) writes it (the engine flushes once per reconcile). */
+  stage(key: string, fn: (st: ObjectState) => void, init?: () => ObjectState): ObjectState {
     const cur = this.#states.get(key) ?? init?.();
     if (!cur) throw new Error(`no state for ${key}`);
     const next = structuredClone(cur);
     fn(next);
     this.#states.set(key, next);
-    this.#write(next);
+    this.#dirty.add(key);
     return next;
+  }
+
+  /** flush durably writes a staged state, if any. */
+  flush(key: string): void {
+    if (!this.#dirty.delete(key)) return;
+    const st = this.#states.get(key);
+    if (st) this.#write(st);
+  }
+
+  /** flushAll writes every staged state (used at shutdown). */
+  flushAll(): void {
+    for (const key of [...this.#dirty]) this.flush(key);
   }
 
   /** remove forgets an object for good. */
   remove(key: string): void {
     this.#states.delete(key);
+    this.#dirty.delete(key);
     const file = this.#file(key);
     try { unlinkSync(file); } catch { /* already gone */ }
   }
@@ -103,7 +124,9 @@ export class StatusStore {
   }
 
   #write(st: ObjectState): void {
-    writeFileAtomic(this.#file(st.key), JSON.stringify(st, null, 1));
+    // The file is fsynced before the rename, so readers and crashes see old or new content; skipping the
+    // directory fsync only risks losing the newest status on power loss, never a torn file.
+    writeFileAtomic(this.#file(st.key), JSON.stringify(st), 0o600, { syncDir: false });
   }
 }
 

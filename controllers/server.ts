@@ -1,0 +1,313 @@
+// Server controller: Hetzner servers created crash-safely, resized, protected, set up over SSH, and deleted by policy.
+import type { PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../src/engine/reconciler.js';
+import { ProviderError, TerminalError, WaitError, isProviderCode } from '../src/engine/errors.js';
+import { ANNOTATION_ADOPT, ANNOTATION_APPROVE_REPLACE } from '../src/engine/types.js';
+import type { Clock } from '../src/engine/clock.js';
+import { SharedList } from '../src/engine/shared-list.js';
+import { hashValue } from '../src/engine/hash.js';
+import type { Action, CreateServerRequest, CreateServerResult, Server, SshKey } from '../src/providers/hetzner-types.js';
+import { serverLocation } from '../src/providers/hetzner-types.js';
+import {
+  LABEL_INSTANCE, LABEL_OBJECT, desiredLabels, diffServer, hostIpv6, ownershipLabels, type ServerChange, type ServerSpec,
+} from '../src/server/classify.js';
+import { dnsRecordsFor } from './dns-record.js';
+import type { HostSetupInput, HostSetupPort } from '../src/host/port.js';
+
+export type { HostSetupInput, HostSetupPort };
+
+/** ServerPort is the controller's Hetzner I/O; HetznerClient satisfies it structurally. */
+export interface ServerPort {
+  listServers(labelSelector?: string): Promise<Server[]>;
+  createServer(req: CreateServerRequest): Promise<CreateServerResult>;
+  updateServer(id: number, patch: { labels?: Record<string, string> }): Promise<Server>;
+  deleteServer(id: number): Promise<Action>;
+  serverAction(id: number, name: string, body?: Record<string, unknown>): Promise<Action>;
+  waitForActions(ids: readonly number[], opts?: { signal?: AbortSignal; onProgress?: (a: Action) => void }): Promise<Action[]>;
+  listSshKeys(filter: { name?: string; fingerprint?: string; labelSelector?: string }): Promise<SshKey[]>;
+  createSshKey(req: { name: string; public_key: string; labels?: Record<string, string> }): Promise<SshKey>;
+}
+
+export interface ServerDeps {
+  hcloud: ServerPort;
+  host: HostSetupPort;
+  clock: Clock;
+  /** The daemon's SSH identity (created once, private key kept in the vault). */
+  identity(): Promise<{ publicKey: string }>;
+  /** A fresh host key pair for a new server's cloud-init. */
+  newHostKey(): { publicKey: string; privateKey: string };
+  userData(input: { hostKey: { publicKey: string; privateKey: string }; hostname: string }): string;
+  fingerprint(publicKey: string): string;
+  /** @default 600000 */
+  resyncMs?: number;
+  /** How long a server may be missing from lists after its create before we decide the create never happened. @default 60000 */
+  createGraceMs?: number;
+}
+
+const POLL_MS = 5000;
+
+/** createServerController builds the Server reconciler. */
+export function createServerController(deps: ServerDeps): Reconciler {
+  const resyncMs = deps.resyncMs ?? 600_000;
+  const grace = deps.createGraceMs ?? 60_000;
+  const lists = new Map<string, SharedList<number, Server>>();
+  let keyId: Promise<number> | undefined;
+
+  const cacheFor = (instance: string): SharedList<number, Server> => {
+    let c = lists.get(instance);
+    if (!c) lists.set(instance, (c = new SharedList(() => deps.hcloud.listServers(`${LABEL_INSTANCE}=${instance}`), (s) => s.id, deps.clock, resyncMs / 2)));
+    return c;
+  };
+
+  async function find(ctx: { instance: string; name: string }, fresh = false): Promise<Server | undefined> {
+    const cache = cacheFor(ctx.instance);
+    const items = fresh ? [...(await cache.refresh()).values()] : await cache.items();
+    return items.find((s) => s.labels[LABEL_OBJECT] === ctx.name);
+  }
+
+  async function ensureSshKey(instance: string): Promise<number> {
+    keyId ??= (async () => {
+      const { publicKey } = await deps.identity();
+      const fingerprint = deps.fingerprint(publicKey);
+      const existing = await deps.hcloud.listSshKeys({ fingerprint });
+      if (existing[0]) return existing[0].id;
+      try {
+        return (await deps.hcloud.createSshKey({ name: `livchat-${instance}`, public_key: publicKey, labels: { 'managed-by': 'livchat', [LABEL_INSTANCE]: instance } })).id;
+      } catch (err) {
+        if (!isProviderCode(err, 'uniqueness_error')) throw err;
+        // Someone registered the key (or the name) meanwhile: the fingerprint is the truth.
+        const again = await deps.hcloud.listSshKeys({ fingerprint });
+        if (again[0]) return again[0].id;
+        return (await deps.hcloud.createSshKey({ name: `livchat-${instance}-${fingerprint.replace(/:/g, '').slice(0, 8)}`, public_key: publicKey, labels: { 'managed-by': 'livchat', [LABEL_INSTANCE]: instance } })).id;
+      }
+    })();
+    keyId.catch(() => { keyId = undefined; });
+    return keyId;
+  }
+
+  async function waitActions(ctx: ReconcileContext, actions: Action[], phase: string): Promise<void> {
+    const ids = actions.map((a) => a.id);
+    if (!ids.length) return;
+    const seen = new Map(actions.map((a) => [a.id, a]));
+    await deps.hcloud.waitForActions(ids, {
+      signal: ctx.signal,
+      onProgress: (a) => { seen.set(a.id, a); ctx.progress(phase, [...seen.values()].map((x) => `${x.command} ${x.progress}%`).join(', ')); },
+    });
+  }
+
+  async function create(ctx: ReconcileContext, spec: ServerSpec): Promise<Server> {
+    const sshKey = await ensureSshKey(ctx.instance);
+    const hostKey = deps.newHostKey();
+    // The durable mark comes first: after a crash we search for the server instead of creating a second one.
+    ctx.persist({ createPending: { at: deps.clock.now() }, hostKey: hostKey.publicKey });
+    ctx.progress('Creating', `POST /servers ${spec.serverType} in ${spec.location}`);
+    let res: CreateServerResult;
+    try {
+      res = await deps.hcloud.createServer({
+        name: ctx.name, server_type: spec.serverType, image: spec.image, location: spec.location,
+        ssh_keys: [sshKey], labels: desiredLabels(spec, ctx.instance, ctx.name), start_after_create: true,
+        user_data: deps.userData({ hostKey, hostname: ctx.name }),
+      });
+    } catch (err) {
+      if (isProviderCode(err, 'uniqueness_error')) {
+        const ours = await find(ctx, true);
+        if (ours) { ctx.persist({ createPending: undefined, serverId: ours.id }); return ours; }
+        ctx.persist({ createPending: undefined });
+        throw new TerminalError('Conflict', `a server named ${ctx.name} already exists in the Hetzner project and is not managed by this installation; annotate livchat.ai/adopt: "true" to take it over`);
+      }
+      // A rejected request surely created nothing; an unknown outcome keeps the mark so we search first.
+      if (err instanceof TerminalError || (err instanceof ProviderError && err.status >= 400 && err.status < 500)) ctx.persist({ createPending: undefined });
+      throw err;
+    }
+    ctx.persist({ createPending: undefined, serverId: res.server.id });
+    cacheFor(ctx.instance).put(res.server);
+    ctx.event('Normal', 'Created', `created server ${res.server.id} (${spec.serverType}, ${spec.location}) at ${res.server.public_net.ipv4?.ip ?? 'no ipv4'}`);
+    await waitActions(ctx, [res.action, ...res.nextActions], 'Provisioning');
+    return (await find(ctx, true)) ?? res.server;
+  }
+
+  async function adopt(ctx: ReconcileContext, spec: ServerSpec): Promise<Server | undefined> {
+    if (ctx.object.metadata.annotations?.[ANNOTATION_ADOPT] !== 'true') return undefined;
+    const all = await deps.hcloud.listServers();
+    const named = all.find((s) => s.name === ctx.name);
+    if (!named) return undefined;
+    if (named.labels[LABEL_INSTANCE] && named.labels[LABEL_INSTANCE] !== ctx.instance) {
+      throw new TerminalError('Conflict', `server ${ctx.name} belongs to livchat installation ${named.labels[LABEL_INSTANCE]}`);
+    }
+    const updated = await deps.hcloud.updateServer(named.id, { labels: { ...named.labels, ...desiredLabels(spec, ctx.instance, ctx.name) } });
+    cacheFor(ctx.instance).put(updated);
+    ctx.persist({ serverId: updated.id });
+    ctx.event('Normal', 'Adopted', `took over existing server ${updated.id}; its host key will be recorded at first contact`);
+    return updated;
+  }
+
+  async function observeOrCreate(ctx: ReconcileContext, spec: ServerSpec): Promise<Server> {
+    let server = await find(ctx);
+    const pending = ctx.internal.createPending as { at: number } | undefined;
+    if (!server && pending) {
+      server = await find(ctx, true);
+      if (server) {
+        ctx.persist({ createPending: undefined, serverId: server.id });
+        ctx.event('Normal', 'Recovered', `found server ${server.id} created before a restart; not creating another`);
+      } else if (deps.clock.now() - pending.at < grace) {
+        throw new WaitError('Creating', 'a create was in flight; waiting for the server to appear in the API before deciding', POLL_MS);
+      } else {
+        ctx.persist({ createPending: undefined });
+      }
+    }
+    if (!server && ctx.internal.serverId !== undefined && !pending) {
+      ctx.event('Warning', 'ServerMissing', `server ${String(ctx.internal.serverId)} disappeared from Hetzner; creating it again`);
+    }
+    return server ?? (await adopt(ctx, spec)) ?? (await create(ctx, spec));
+  }
+
+  async function applyChanges(ctx: ReconcileContext, spec: ServerSpec, server: Server, changes: ServerChange[]): Promise<Server> {
+    let s = server;
+    for (const c of changes) {
+      if (c.field === 'protection') {
+        const p = spec.protection?.delete ?? true;
+        await waitActions(ctx, [await deps.hcloud.serverAction(s.id, 'change_protection', { delete: p, rebuild: p })], 'Protecting');
+        s = { ...s, protection: { delete: p, rebuild: p } };
+        ctx.event('Normal', 'ProtectionChanged', `delete and rebuild protection ${p ? 'on' : 'off'}`);
+      } else if (c.field === 'labels') {
+        s = await deps.hcloud.updateServer(s.id, { labels: c.to as Record<string, string> });
+        ctx.event('Normal', 'LabelsUpdated', 'labels updated');
+      } else if (c.field === 'serverType') {
+        ctx.progress('Resizing', `${String(c.from)} → ${String(c.to)}: powering off`);
+        if (s.status !== 'off') await waitActions(ctx, [await deps.hcloud.serverAction(s.id, 'shutdown')], 'Resizing');
+        ctx.progress('Resizing', `${String(c.from)} → ${String(c.to)}: changing type`);
+        // Keep the disk size so a later downgrade stays possible.
+        await waitActions(ctx, [await deps.hcloud.serverAction(s.id, 'change_type', { server_type: spec.serverType, upgrade_disk: false })], 'Resizing');
+        await waitActions(ctx, [await deps.hcloud.serverAction(s.id, 'poweron')], 'Resizing');
+        ctx.event('Normal', 'Resized', `server type ${String(c.from)} → ${String(c.to)}`);
+        s = (await find(ctx, true)) ?? s;
+      }
+    }
+    cacheFor(ctx.instance).put(s);
+    return s;
+  }
+
+  async function setupHost(ctx: ReconcileContext, spec: ServerSpec, server: Server): Promise<string> {
+    const hash = await deps.host.playbookHash();
+    const setup = { timezone: spec.setup?.timezone ?? 'UTC', swapSize: spec.setup?.swapSize ?? '0' };
+    const setupKey = hashValue({ hash, setup, keys: spec.sshKeys ?? [], name: ctx.name });
+    if (ctx.internal.setupKey === setupKey) return hash;
+    const ipv4 = server.public_net.ipv4?.ip;
+    if (!ipv4) throw new TerminalError('NoIpv4', 'the server has no public IPv4 address to reach it over SSH');
+    ctx.progress('SettingUp', 'waiting for SSH');
+    const lines: string[] = [];
+    const res = await deps.host.setup(
+      { serverId: server.id, name: ctx.name, ipv4, hostKey: ctx.internal.hostKey as string | undefined, setup, authorizedKeys: spec.sshKeys ?? [] },
+      ctx.signal,
+      (line) => { lines.push(line); if (/^(TASK|PLAY) \[/.test(line)) ctx.progress('SettingUp', line.replace(/\*+$/, '').trim()); },
+    );
+    ctx.persist({ setupKey, playbookHash: res.playbookHash, ...(res.hostKey && !ctx.internal.hostKey ? { hostKey: res.hostKey } : {}) });
+    ctx.event('Normal', 'SetUp', `playbooks applied (${res.playbookHash.slice(0, 12)})`);
+    return res.playbookHash;
+  }
+
+  function observed(server: Server, playbookHash?: string): Record<string, unknown> {
+    return {
+      id: server.id,
+      ipv4: server.public_net.ipv4?.ip,
+      ipv6: hostIpv6(server.public_net.ipv6?.ip),
+      hetznerStatus: server.status,
+      location: serverLocation(server)?.name,
+      serverType: server.server_type.name,
+      ...(playbookHash ? { playbookHash } : {}),
+    };
+  }
+
+  async function remove(ctx: ReconcileContext, spec: ServerSpec): Promise<ReconcileResult> {
+    const server = await find(ctx, true);
+    if (!server) return { ready: { status: 'False', reason: 'Deleted' }, deleted: true, childrenPolicy: spec.deletionPolicy ?? 'Delete' };
+    if ((spec.deletionPolicy ?? 'Delete') === 'Orphan') {
+      const labels = Object.fromEntries(Object.entries(server.labels).filter(([k]) => !(k in ownershipLabels(ctx.instance, ctx.name))));
+      await deps.hcloud.updateServer(server.id, { labels });
+      cacheFor(ctx.instance).drop(server.id);
+      ctx.event('Normal', 'Orphaned', `left server ${server.id} running and removed the ownership labels`);
+      return { ready: { status: 'False', reason: 'Orphaned' }, deleted: true, childrenPolicy: 'Orphan' };
+    }
+    if (server.protection.delete) {
+      return {
+        ready: { status: 'True', reason: 'DeletionProtected', message: `the file is gone but server ${server.id} has delete protection; set spec.protection.delete: false first, then remove the file` },
+        synced: { status: 'False', reason: 'DeletionProtected', message: 'nothing was deleted' },
+        observed: observed(server),
+      };
+    }
+    ctx.progress('Deleting', `DELETE /servers/${server.id}`);
+    try {
+      await waitActions(ctx, [await deps.hcloud.deleteServer(server.id)], 'Deleting');
+    } catch (err) {
+      if (!isProviderCode(err, 'not_found')) throw err;
+    }
+    cacheFor(ctx.instance).drop(server.id);
+    ctx.event('Normal', 'Deleted', `deleted server ${server.id}`);
+    return { ready: { status: 'False', reason: 'Deleted' }, deleted: true, childrenPolicy: 'Delete' };
+  }
+
+  async function reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
+    const spec = ctx.object.spec as unknown as ServerSpec;
+    if (!ctx.desired) return remove(ctx, spec);
+    if (spec.dns) ctx.own(dnsRecordsFor(ctx.name, spec.dns, spec.deletionPolicy ?? 'Delete'));
+    else ctx.own([]);
+    let server = await observeOrCreate(ctx, spec);
+    if (server.status === 'off') {
+      ctx.progress('Starting', 'powering on');
+      await waitActions(ctx, [await deps.hcloud.serverAction(server.id, 'poweron')], 'Starting');
+      server = (await find(ctx, true)) ?? server;
+    }
+    if (server.status !== 'running') {
+      throw new WaitError('Provisioning', `Hetzner reports the server ${server.status}`, POLL_MS);
+    }
+    const changes = diffServer(spec, server, ctx.instance, ctx.name);
+    const replace = changes.filter((c) => c.class === 'replacement');
+    const approved = ctx.object.metadata.annotations?.[ANNOTATION_APPROVE_REPLACE] === String(ctx.generation);
+    if (replace.length && approved) return replaceServer(ctx, server, replace);
+    server = await applyChanges(ctx, spec, server, changes.filter((c) => c.class !== 'replacement'));
+    const playbookHash = await setupHost(ctx, spec, server);
+    if (replace.length) {
+      const what = replace.map((c) => `${c.field} ${String(c.from)} → ${String(c.to)}`).join(', ');
+      return {
+        ready: { status: 'True', reason: 'Available', message: 'running with its previous configuration' },
+        synced: { status: 'False', reason: 'ReplacementRequired', message: `${what} needs a new server (new IPs, data on the old disk is lost); annotate livchat.ai/approve-replace: "${ctx.generation}" to approve` },
+        observed: observed(server, playbookHash),
+      };
+    }
+    return { ready: { status: 'True', reason: 'Available', message: `running at ${server.public_net.ipv4?.ip ?? 'no ipv4'}` }, observed: observed(server, playbookHash) };
+  }
+
+  async function replaceServer(ctx: ReconcileContext, server: Server, replace: ServerChange[]): Promise<ReconcileResult> {
+    ctx.progress('Replacing', `deleting server ${server.id}`);
+    if (server.protection.delete) await waitActions(ctx, [await deps.hcloud.serverAction(server.id, 'change_protection', { delete: false, rebuild: false })], 'Replacing');
+    await waitActions(ctx, [await deps.hcloud.deleteServer(server.id)], 'Replacing');
+    cacheFor(ctx.instance).drop(server.id);
+    ctx.persist({ serverId: undefined, setupKey: undefined, hostKey: undefined });
+    ctx.event('Normal', 'Replaced', `approved replacement (${replace.map((c) => c.field).join(', ')}): deleted server ${server.id}; a new one follows`);
+    return { ready: { status: 'False', reason: 'Replacing', message: 'creating the replacement server' }, requeueAfterMs: 0 };
+  }
+
+  async function plan(ctx: PlanContext): Promise<PlanItem> {
+    const spec = ctx.object.spec as unknown as ServerSpec;
+    const server = await find({ instance: ctx.instance, name: ctx.object.metadata.name });
+    if (!ctx.desired) {
+      if (!server) return { key: ctx.key, action: 'no-op', message: 'already gone' };
+      if ((spec.deletionPolicy ?? 'Delete') === 'Orphan') return { key: ctx.key, action: 'delete', message: `orphan server ${server.id}: remove ownership labels, keep it running` };
+      if (server.protection.delete) return { key: ctx.key, action: 'blocked', message: `server ${server.id} has delete protection: nothing will be deleted` };
+      return { key: ctx.key, action: 'delete', message: `delete server ${server.id} and its DNS records` };
+    }
+    if (!server) return { key: ctx.key, action: 'create', changes: [{ field: 'serverType', to: spec.serverType }, { field: 'location', to: spec.location }, { field: 'image', to: spec.image }] };
+    const changes = diffServer(spec, server, ctx.instance, ctx.object.metadata.name);
+    if (!changes.length) return { key: ctx.key, action: 'no-op' };
+    const cls = changes.some((c) => c.class === 'replacement') ? 'replacement' : changes.some((c) => c.class === 'restart') ? 'restart' : 'in-place';
+    const msg = cls === 'replacement' ? `needs approval: annotate livchat.ai/approve-replace: "${ctx.generation}"` : cls === 'restart' ? 'downtime: power off, change type, power on (about 1-2 minutes)' : undefined;
+    return { key: ctx.key, action: 'update', changeClass: cls, changes: changes.map(({ field, from, to }) => ({ field, from, to })), ...(msg ? { message: msg } : {}) };
+  }
+
+  return {
+    kind: 'Server',
+    settings: { concurrency: 2, resyncMs, backoffBaseMs: 2000, backoffCapMs: 600_000 },
+    reconcile,
+    plan,
+    invalidate: () => { for (const c of lists.values()) c.invalidate(); },
+  };
+}

@@ -1,0 +1,107 @@
+// The composition root: config → vault → cloud endpoints → providers → controllers → manager. The only src/ file that imports controllers/.
+import { join } from 'node:path';
+import type { Clock } from '../engine/clock.js';
+import { realClock } from '../engine/clock.js';
+import { Manager } from '../engine/manager.js';
+import type { KindSettings } from '../engine/reconciler.js';
+import { StatusStore, ensureStateDir } from '../store/status-store.js';
+import { Vault } from '../store/vault.js';
+import { createLogger, type Logger } from '../obs/log.js';
+import { createMetrics, type Metrics } from '../obs/metrics.js';
+import { DesiredStore, type LoadReport } from '../source/desired-store.js';
+import { resolveInstance } from '../config.js';
+import { startSimCloud } from '../sim/cloud.js';
+import type { SimServer } from '../sim/framework.js';
+import { resolveEndpoints, type CloudMode, type Endpoints } from './credentials.js';
+import { buildProviders } from './providers.js';
+import { createDnsRecordController } from '../../controllers/dns-record.js';
+import { createServerController } from '../../controllers/server.js';
+import { isRecordNotFound } from '../providers/cloudflare.js';
+import { buildHostSetup } from './host-setup.js';
+import { loadIdentity } from './identity.js';
+import { desiredZones } from './zones.js';
+
+export interface RuntimeOptions {
+  dir: string;
+  stateDir: string;
+  instance?: string;
+  cloud: CloudMode;
+  env: NodeJS.ProcessEnv;
+  logLevel?: string;
+  logFormat?: 'json' | 'pretty';
+  logDestination?: NodeJS.WritableStream;
+  clock?: Clock;
+  settings?: Record<string, Partial<KindSettings>>;
+  /** Hetzner action duration in the embedded simulator. */
+  simActionMs?: number;
+}
+
+/** Runtime is one assembled daemon (or apply/plan run), not yet started. */
+export interface Runtime {
+  readonly manager: Manager;
+  readonly desired: DesiredStore;
+  readonly store: StatusStore;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly instance: string;
+  readonly endpoints: Endpoints;
+  readonly sim: SimServer | undefined;
+  readonly lastLoad: LoadReport;
+  /** load reads desired/ in full and returns what changed. */
+  load(): LoadReport;
+  /** close stops the embedded simulator (the manager is stopped separately). */
+  close(): Promise<void>;
+}
+
+/** createRuntime assembles everything; nothing runs until the manager starts. */
+export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
+  const clock = o.clock ?? realClock;
+  ensureStateDir(o.stateDir);
+  const instance = resolveInstance(o.stateDir, o.instance);
+  const log = createLogger({ level: o.logLevel ?? 'info', ...(o.logFormat ? { format: o.logFormat } : {}), ...(o.logDestination ? { destination: o.logDestination } : {}) });
+  const metrics = createMetrics();
+  const vault = await Vault.open({ stateDir: o.stateDir, env: o.env });
+  const desired = new DesiredStore(o.dir);
+  let lastLoad = desired.loadAll();
+  metrics.desiredProblems.set(lastLoad.problems.length);
+
+  let sim: SimServer | undefined;
+  let simUrl: string | undefined;
+  if (o.cloud.mode === 'simulate') {
+    const started = await startSimCloud({
+      stateFile: join(o.stateDir, 'sim', 'world.json'),
+      zones: desiredZones(desired.list()),
+      ...(o.simActionMs !== undefined ? { actionDurationMs: o.simActionMs } : {}),
+    });
+    sim = started.server;
+    simUrl = started.urls.url;
+    log.info({ url: simUrl }, 'embedded simulated cloud started (loopback only)');
+  }
+  const endpoints = resolveEndpoints(o.cloud, vault, o.env, simUrl);
+  const providers = buildProviders(endpoints, metrics, clock);
+  const identity = loadIdentity(vault, instance);
+  const host = buildHostSetup({ simulated: endpoints.simulated, simControlUrl: endpoints.simulated ? endpoints.hetzner.url.replace(/\/v1$/, '') : undefined, identity, clock, log });
+  const reconcilers = [
+    createDnsRecordController({ dns: providers.dns, clock, isNotFound: isRecordNotFound, onDrift: (fields) => { for (const f of fields) metrics.driftDetected.inc({ kind: 'DNSRecord', field: f }); } }),
+    createServerController({ hcloud: providers.hcloud, host, clock, ...identity.serverDeps }),
+  ];
+  const store = new StatusStore(o.stateDir);
+  const { errors } = store.load();
+  for (const e of errors) log.warn({ file: e }, 'unreadable state file ignored');
+  const manager = new Manager({
+    reconcilers, store, clock, log, metrics, instance,
+    desired: { get: (k) => desired.get(k), list: (k) => desired.list(k), problems: () => desired.problems(), unsafeToPrune: () => !lastLoad.applied },
+    revision: () => desired.revision(),
+    ...(o.settings ? { settings: o.settings } : {}),
+  });
+  return {
+    manager, desired, store, log, metrics, instance, endpoints, sim,
+    get lastLoad() { return lastLoad; },
+    load() {
+      lastLoad = desired.loadAll();
+      metrics.desiredProblems.set(lastLoad.problems.length);
+      return lastLoad;
+    },
+    async close() { await sim?.close(); },
+  };
+}

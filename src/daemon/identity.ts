@@ -1,0 +1,39 @@
+// The daemon's SSH identity: an ed25519 key pair generated once, its private key kept in the vault.
+import type { Vault } from '../store/vault.js';
+import { generateEd25519KeyPair, type KeyPair } from '../host/keys.js';
+import { renderUserData } from '../host/cloud-init.js';
+import { fingerprintMd5 } from '../providers/hetzner.js';
+
+export interface Identity {
+  /** get returns the key pair, creating and storing it on first use. */
+  get(): KeyPair;
+  /** serverDeps are the identity-related dependencies of the Server controller. */
+  serverDeps: {
+    identity(): Promise<{ publicKey: string }>;
+    newHostKey(): KeyPair;
+    userData(input: { hostKey: KeyPair; hostname: string }): string;
+    fingerprint(publicKey: string): string;
+  };
+}
+
+/** loadIdentity wraps the vault entries `ssh-private-key` and `ssh-public-key`. */
+export function loadIdentity(vault: Vault, instance: string): Identity {
+  const get = (): KeyPair => {
+    const privateKey = vault.get('ssh-private-key');
+    const publicKey = vault.get('ssh-public-key');
+    if (privateKey && publicKey) return { privateKey, publicKey };
+    const pair = generateEd25519KeyPair(`livchat-${instance}`);
+    vault.set('ssh-private-key', pair.privateKey);
+    vault.set('ssh-public-key', pair.publicKey);
+    return pair;
+  };
+  return {
+    get,
+    serverDeps: {
+      identity: async () => ({ publicKey: get().publicKey }),
+      newHostKey: () => generateEd25519KeyPair('livchat-host'),
+      userData: ({ hostKey, hostname }) => renderUserData({ hostKey, hostname }),
+      fingerprint: fingerprintMd5,
+    },
+  };
+}

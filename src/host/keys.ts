@@ -1,0 +1,60 @@
+// SSH key helpers: generate ed25519 key pairs and parse/fingerprint OpenSSH public key lines.
+import { createHash } from 'node:crypto';
+import ssh2 from 'ssh2';
+
+/** KeyPair holds an OpenSSH private key (PEM armour) and its one-line OpenSSH public key. */
+export interface KeyPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+/** PublicKeyLine is a parsed `type base64 [comment]` OpenSSH public key. */
+export interface PublicKeyLine {
+  type: string;
+  /** The wire-format key blob the base64 field decodes to. */
+  blob: Buffer;
+  comment: string;
+}
+
+/** generateEd25519KeyPair creates a fresh unencrypted ed25519 key pair in OpenSSH formats. */
+export function generateEd25519KeyPair(comment: string): KeyPair {
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  const privateKey = pair.private.endsWith('\n') ? pair.private : `${pair.private}\n`;
+  return { privateKey, publicKey: pair.public.trim() };
+}
+
+/** parsePublicKeyLine validates an OpenSSH public key line; the blob's embedded type must match the declared one. */
+export function parsePublicKeyLine(line: string): PublicKeyLine {
+  const parts = line.trim().split(/\s+/);
+  const [type, b64] = parts;
+  if (!type || !b64 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
+    throw new Error('invalid OpenSSH public key line: expected "<type> <base64> [comment]"');
+  }
+  const blob = Buffer.from(b64, 'base64');
+  // The blob starts with a length-prefixed copy of the key type; a mismatch means a corrupted or spliced line.
+  const len = blob.length >= 4 ? blob.readUInt32BE(0) : -1;
+  if (len <= 0 || 4 + len > blob.length || blob.subarray(4, 4 + len).toString('latin1') !== type) {
+    throw new Error(`invalid OpenSSH public key line: blob does not encode key type ${type}`);
+  }
+  const parsed = ssh2.utils.parseKey(line.trim());
+  if (parsed instanceof Error) throw new Error(`invalid OpenSSH public key line: ${parsed.message}`);
+  return { type, blob, comment: parts.slice(2).join(' ') };
+}
+
+/** publicKeyFingerprintSha256 renders the `SHA256:…` fingerprint OpenSSH prints (unpadded base64). */
+export function publicKeyFingerprintSha256(line: string): string {
+  const { blob } = parsePublicKeyLine(line);
+  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** publicKeyFromBlob renders a raw key blob (as seen on the wire) as an OpenSSH public key line. */
+export function publicKeyFromBlob(blob: Buffer): string {
+  const len = blob.readUInt32BE(0);
+  const type = blob.subarray(4, 4 + len).toString('latin1');
+  return `${type} ${blob.toString('base64')}`;
+}
+
+/** sameKey compares two public key lines by their blobs, ignoring comments. */
+export function sameKey(a: string, b: string): boolean {
+  return parsePublicKeyLine(a).blob.equals(parsePublicKeyLine(b).blob);
+}

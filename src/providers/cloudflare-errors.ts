@@ -1,0 +1,80 @@
+// Cloudflare error classification: SDK APIErrors become the engine's typed errors, exactly once, here.
+import Cloudflare from 'cloudflare';
+import { ProviderError, RetryableError, TerminalError } from '../engine/errors.js';
+
+/** Scope shared by every auth failure of one token, so the engine emits one event, not one per object. */
+export const TOKEN_SCOPE = 'cloudflare-token';
+/** Cloudflare's "Record does not exist." code: callers treat it as already gone. */
+export const RECORD_NOT_FOUND = '81044';
+
+// 9109/10000 bad or under-privileged token, 1000 invalid token, 9103/9106 key auth, 6003/6103/6111 malformed headers.
+const AUTH_CODES = new Set([1000, 9103, 9106, 9109, 10000, 6003, 6103, 6111]);
+const CONFLICT_CODES = new Set([81053, 81054, 81057, 81058]);
+const ZONE_CODES = new Set([7003, 7000]);
+/** Used when a 429 carries no retry-after at all. */
+const DEFAULT_RETRY_AFTER_MS = 60_000;
+
+interface CfErrorData { code?: number; message?: string; error_chain?: Array<{ code?: number; message?: string }> }
+
+/**
+ * classifyCloudflareError maps an SDK error to RetryableError, TerminalError or ProviderError.
+ * `secret` is scrubbed from every message in case a server ever echoes it.
+ */
+export function classifyCloudflareError(err: unknown, secret: string, now: () => number = Date.now): Error {
+  if (err instanceof Cloudflare.APIUserAbortError) return err;
+  if (err instanceof Cloudflare.APIConnectionError) {
+    // APIConnectionTimeoutError extends APIConnectionError; both mean "try again later".
+    const timeout = err instanceof Cloudflare.APIConnectionTimeoutError;
+    const pe = new ProviderError('cloudflare', 0, timeout ? 'Timeout' : 'ConnectionError', scrub(`Cloudflare API ${timeout ? 'request timed out' : 'connection failed'}`, secret));
+    return new RetryableError('ProviderUnavailable', pe.message, { cause: pe });
+  }
+  if (!(err instanceof Cloudflare.APIError) || err.status === undefined) return err instanceof Error ? err : new Error(String(err));
+
+  const status = err.status;
+  const errors = (err.errors ?? []) as CfErrorData[];
+  const codes = errors.map((e) => e.code ?? 0);
+  const first = errors[0];
+  const chain = errors.flatMap((e) => e.error_chain ?? []).map((c) => `${c.code ?? '?'} ${c.message ?? ''}`.trim());
+  const base = first?.message ?? `HTTP ${status}`;
+  const message = scrub(chain.length > 0 ? `${base}: ${chain.join('; ')}` : base, secret);
+  const code = String(first?.code ?? status);
+  const requestId = err.headers?.get('cf-ray') ?? undefined;
+  const pe = new ProviderError('cloudflare', status, code, `Cloudflare ${status} (code ${code}): ${message}`, requestId, errors);
+  const has = (set: Set<number>) => codes.some((c) => set.has(c));
+
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(err.headers?.get('retry-after') ?? null, now) ?? DEFAULT_RETRY_AFTER_MS;
+    return new RetryableError('RateLimited', pe.message, { retryAfterMs, cause: pe });
+  }
+  if (status === 401 || status === 403 || (status === 400 && has(AUTH_CODES))) {
+    return new TerminalError('AuthenticationFailed', pe.message, { scope: TOKEN_SCOPE, cause: pe });
+  }
+  if (status === 400 && has(CONFLICT_CODES)) return new TerminalError('Conflict', pe.message, { cause: pe });
+  if (status === 404 && codes.includes(81044)) return new ProviderError('cloudflare', status, RECORD_NOT_FOUND, pe.message, requestId, errors);
+  // Traces show 7003/7000 for a bad zone id with both 400 (older) and 404 (2025).
+  if ((status === 404 || status === 400) && has(ZONE_CODES)) return new TerminalError('ZoneNotFound', pe.message, { cause: pe });
+  if (status === 408 || status === 409 || status >= 500) return new RetryableError('ProviderUnavailable', pe.message, { cause: pe });
+  if (status === 400 || status === 422) return new TerminalError('InvalidRecord', pe.message, { cause: pe });
+  return pe;
+}
+
+/** isRecordNotFound tells whether an error (or its cause) is Cloudflare's 81044 "Record does not exist.". */
+export function isRecordNotFound(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e instanceof ProviderError && e.provider === 'cloudflare' && e.code === RECORD_NOT_FOUND) return true;
+  }
+  return false;
+}
+
+/** parseRetryAfter reads `retry-after` as seconds or an HTTP date, in ms. */
+export function parseRetryAfter(value: string | null, now: () => number = Date.now): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const secs = Number(value);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now());
+}
+
+function scrub(text: string, secret: string): string {
+  return secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
+}

@@ -1,0 +1,64 @@
+// Classifies Hetzner API failures once: which ones the client retries, and which engine error each final failure becomes.
+import { ProviderError, RetryableError, TerminalError } from '../engine/errors.js';
+
+/** HetznerFailure is one failed HTTP exchange, already parsed from the error envelope. */
+export interface HetznerFailure {
+  op: string;
+  status: number;
+  code: string;
+  message: string;
+  details: unknown;
+  requestId: string | undefined;
+  retryAfterMs?: number;
+}
+
+const GATEWAY = new Set([502, 503, 504]);
+const TRANSIENT_CODES = new Set(['conflict', 'timeout', 'bad_gateway', 'unavailable', 'maintenance']);
+
+/** shouldRetry: rate limits never executed, so any method may retry them; other transients only when idempotent. */
+export function shouldRetry(f: Pick<HetznerFailure, 'status' | 'code'>, idempotent: boolean): boolean {
+  if (f.code === 'rate_limit_exceeded' || f.status === 429) return true;
+  if (!idempotent) return false;
+  return GATEWAY.has(f.status) || TRANSIENT_CODES.has(f.code);
+}
+
+/** fieldSummary renders `details.fields[{name,messages}]` as `name: msg; other: msg`. */
+export function fieldSummary(details: unknown): string {
+  const fields = (details as { fields?: Array<{ name?: string; messages?: string[] }> } | null)?.fields;
+  if (!Array.isArray(fields) || fields.length === 0) return '';
+  return fields.map((f) => `${f.name ?? '?'}: ${(f.messages ?? []).join(', ') || 'invalid'}`).join('; ');
+}
+
+/** redact removes the token, and the token prefix the API echoes in rate-limit messages. */
+export function redact(text: string, token: string): string {
+  let out = text.replace(/token '[^']*'/g, "token '<redacted>'");
+  if (token.length > 0) out = out.split(token).join('<redacted>');
+  return out;
+}
+
+function describe(f: HetznerFailure): string {
+  const fields = fieldSummary(f.details);
+  return `hetzner ${f.op}: ${f.message} (${f.code}, HTTP ${f.status})${fields ? ` [${fields}]` : ''}${f.requestId ? ` (request ${f.requestId})` : ''}`;
+}
+
+export function toProviderError(f: HetznerFailure): ProviderError {
+  return new ProviderError('hetzner', f.status, f.code, describe(f), f.requestId, f.details);
+}
+
+/** classifyFailure maps the final failure to the engine's typed errors; the ProviderError stays as `cause`. */
+export function classifyFailure(f: HetznerFailure): Error {
+  const cause = toProviderError(f);
+  const msg = cause.message;
+  if (f.status === 401 || ['unauthorized', 'forbidden', 'token_readonly'].includes(f.code)) {
+    return new TerminalError('AuthenticationFailed', msg, { scope: 'hetzner-token', cause });
+  }
+  if (f.code === 'invalid_input' || f.code === 'json_error') return new TerminalError('InvalidSpec', msg, { cause });
+  if (f.code === 'resource_unavailable') return new RetryableError('CapacityUnavailable', msg, { cause });
+  if (f.code === 'locked') return new RetryableError('Locked', msg, { cause });
+  if (f.code === 'rate_limit_exceeded' || f.status === 429) return new RetryableError('RateLimited', msg, { cause, retryAfterMs: f.retryAfterMs });
+  if (f.code === 'conflict') return new RetryableError('Conflict', msg, { cause });
+  if (f.status >= 500 || f.code === 'timeout' || f.code === 'unavailable' || f.code === 'maintenance') {
+    return new RetryableError('ProviderUnavailable', msg, { cause });
+  }
+  return cause;
+}

@@ -1,0 +1,64 @@
+// Pure Server diff: which fields differ and whether each change is in place, a restart, or a replacement.
+import type { Server } from '../providers/hetzner-types.js';
+import { serverLocation } from '../providers/hetzner-types.js';
+
+/** ServerSpec is the Server kind's spec. */
+export interface ServerSpec {
+  location: string;
+  serverType: string;
+  image: string;
+  sshKeys?: string[];
+  labels?: Record<string, string>;
+  dns?: { zone: string; name: string; ipv6?: boolean };
+  setup?: { timezone?: string; swapSize?: string };
+  protection?: { delete?: boolean };
+  deletionPolicy?: 'Delete' | 'Orphan';
+}
+
+export type ChangeClass = 'in-place' | 'restart' | 'replacement';
+
+/** ServerChange is one field difference with its class. */
+export interface ServerChange { field: string; from: unknown; to: unknown; class: ChangeClass }
+
+export const LABEL_INSTANCE = 'livchat.ai/instance';
+export const LABEL_OBJECT = 'livchat.ai/object';
+export const LABEL_MANAGED = 'managed-by';
+
+/** ownershipLabels are the labels that mark a server or key as this installation's. */
+export function ownershipLabels(instance: string, name: string): Record<string, string> {
+  return { [LABEL_MANAGED]: 'livchat', [LABEL_INSTANCE]: instance, [LABEL_OBJECT]: name };
+}
+
+/** desiredLabels is the full label set a server should carry. */
+export function desiredLabels(spec: ServerSpec, instance: string, name: string): Record<string, string> {
+  return { ...spec.labels, ...ownershipLabels(instance, name) };
+}
+
+/** diffServer compares the spec with the observed server (image is compared by name when the API reports one). */
+export function diffServer(spec: ServerSpec, server: Server, instance: string, name: string): ServerChange[] {
+  const out: ServerChange[] = [];
+  const loc = serverLocation(server)?.name;
+  if (loc && loc !== spec.location) out.push({ field: 'location', from: loc, to: spec.location, class: 'replacement' });
+  const img = server.image?.name;
+  if (img && img !== spec.image) out.push({ field: 'image', from: img, to: spec.image, class: 'replacement' });
+  if (server.server_type.name !== spec.serverType) out.push({ field: 'serverType', from: server.server_type.name, to: spec.serverType, class: 'restart' });
+  const want = desiredLabels(spec, instance, name);
+  if (!sameLabels(want, server.labels)) out.push({ field: 'labels', from: server.labels, to: want, class: 'in-place' });
+  const protect = spec.protection?.delete ?? true;
+  if (server.protection.delete !== protect || server.protection.rebuild !== protect) {
+    out.push({ field: 'protection', from: server.protection, to: { delete: protect, rebuild: protect }, class: 'in-place' });
+  }
+  return out;
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k]);
+}
+
+/** hostIpv6 turns Hetzner's /64 network into the host address the server uses (::1). */
+export function hostIpv6(network: string | undefined): string | undefined {
+  if (!network) return undefined;
+  const base = network.split('/')[0]!;
+  return base.endsWith('::') ? `${base}1` : base;
+}

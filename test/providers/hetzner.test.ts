@@ -1,0 +1,293 @@
+// HetznerClient against the loopback simulator: paging, action waits on a manual clock, retries, 429s and typed errors.
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/engine/clock.js';
+import { ProviderError, RetryableError, TerminalError } from '../../src/engine/errors.js';
+import { TokenBucket } from '../../src/providers/limiter.js';
+import { HetznerClient, fingerprintMd5, serverLocation, type HetznerClientOptions } from '../../src/providers/hetzner.js';
+import { SimClock, SimServer } from '../../src/sim/framework.js';
+import { createHetznerSim, type HetznerSim } from '../../src/sim/hetzner.js';
+
+const TOKEN = 'client-test-token-abcdef';
+const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
+const ED25519 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAX8trSGQoAF/Yd08cd8O/7TYffs8WbbP4mFaqZoambS test@sim';
+const ED25519_MD5 = '38:d4:83:f1:64:d2:42:65:17:4a:c9:48:28:3e:17:44';
+
+interface Env { clock: ManualClock; sim: HetznerSim; server: SimServer; client: HetznerClient; calls: Array<[string, number]> }
+const envs: Env[] = [];
+
+/** setup shares one ManualClock between the client's waits and the simulator's clock. */
+async function setup(opts: { rateLimit?: { limit: number; windowMs: number }; client?: Partial<HetznerClientOptions> } = {}): Promise<Env> {
+  const clock = new ManualClock(T0);
+  const simClock = new SimClock(() => clock.now());
+  const sim = createHetznerSim({ clock: simClock, actionDurationMs: 2000, rateLimit: opts.rateLimit });
+  const server = new SimServer({ services: [sim], token: TOKEN, clock: simClock });
+  await server.listen();
+  const calls: Array<[string, number]> = [];
+  const client = new HetznerClient({
+    token: TOKEN, endpoint: server.baseUrl('hetzner'), clock, random: () => 0.5,
+    onRequest: (op, status) => calls.push([op, status]), ...opts.client,
+  });
+  const env = { clock, sim, server, client, calls };
+  envs.push(env);
+  return env;
+}
+
+afterEach(async () => { for (const e of envs.splice(0)) await e.server.close(); });
+
+/** drive lets a client call run while moving the manual clock whenever the client waits on it (no real sleeps). */
+async function drive<T>(clock: ManualClock, p: Promise<T>, stepMs = 100): Promise<T> {
+  let settled = false;
+  p.then(() => { settled = true; }, () => { settled = true; });
+  const deadline = Date.now() + 10_000;
+  while (!settled) {
+    if (Date.now() > deadline) throw new Error('drive: the call did not settle');
+    if (clock.pending > 0) clock.advance(stepMs);
+    await new Promise((r) => setImmediate(r));
+  }
+  return p;
+}
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try { await p; } catch (err) { return err as Error; }
+  throw new Error('expected the call to fail');
+}
+
+function routeCount(server: SimServer, route: string): number {
+  return server.requests().byRoute[route] ?? 0;
+}
+
+const cx23 = (name: string) => ({ name, server_type: 'cx23', image: 'ubuntu-24.04', location: 'nbg1' });
+
+describe('HetznerClient', () => {
+  it('walks 120 servers in ceil(120/50) = 3 list requests', async () => {
+    const { client, server } = await setup();
+    for (let i = 0; i < 120; i++) await client.createServer({ ...cx23(`node-${i}`), labels: { pool: i % 2 ? 'odd' : 'even' }, start_after_create: false });
+    server.resetCounters();
+    const all = await client.listServers();
+    expect(all).toHaveLength(120);
+    expect(new Set(all.map((s) => s.id)).size).toBe(120);
+    expect(routeCount(server, 'GET /v1/servers')).toBe(3);
+    const odd = await client.listServers('pool=odd');
+    expect(odd).toHaveLength(60);
+    expect(odd.every((s) => s.labels.pool === 'odd')).toBe(true);
+    expect(serverLocation(odd[0]!)?.name).toBe('nbg1');
+    expect(serverLocation({ datacenter: { id: 1, name: 'fsn1-dc14', location: { ...odd[0]!.location!, name: 'fsn1' } } })?.name).toBe('fsn1');
+  });
+
+  it('creates a server and waits for its actions on the manual clock', async () => {
+    const { client, clock } = await setup();
+    const started = clock.now();
+    const created = await client.createServer(cx23('web-1'));
+    expect(created.server.status).toBe('initializing');
+    expect(created.server.public_net.ipv4?.ip).toMatch(/^203\.0\.113\./);
+    expect(created.nextActions.map((a) => a.command)).toEqual(['start_server']);
+    expect(created.rootPassword).toEqual(expect.any(String));
+    const progress: number[] = [];
+    const ids = [created.action.id, ...created.nextActions.map((a) => a.id)];
+    const done = await drive(clock, client.waitForActions(ids, { onProgress: (a) => progress.push(a.progress) }));
+    expect(done.map((a) => [a.command, a.status])).toEqual([['create_server', 'success'], ['start_server', 'success']]);
+    expect(progress.some((p) => p > 0 && p < 100)).toBe(true);
+    // Both actions take 2 s of sim time each; polling backs off but stays close behind.
+    expect(clock.now() - started).toBeGreaterThanOrEqual(4000);
+    expect(clock.now() - started).toBeLessThan(12_000);
+    expect((await client.getServer(created.server.id))?.status).toBe('running');
+    expect(await client.getServer(987654)).toBeUndefined();
+  });
+
+  it('runs server actions, updates and deletes', async () => {
+    const { client, clock } = await setup();
+    const { server: s, action, nextActions } = await client.createServer(cx23('ops-1'));
+    await drive(clock, client.waitForActions([action.id, ...nextActions.map((a) => a.id)]));
+    const off = await client.serverAction(s.id, 'poweroff');
+    expect(off.command).toBe('stop_server');
+    await drive(clock, client.waitForActions([off.id]));
+    const resize = await client.serverAction(s.id, 'change_type', { server_type: 'cx33', upgrade_disk: false });
+    await drive(clock, client.waitForActions([resize.id]));
+    expect((await client.getServer(s.id))?.server_type.name).toBe('cx33');
+    const renamed = await client.updateServer(s.id, { name: 'ops-2', labels: { role: 'db' } });
+    expect([renamed.name, renamed.labels]).toEqual(['ops-2', { role: 'db' }]);
+    const del = await client.deleteServer(s.id);
+    await drive(clock, client.waitForActions([del.id]));
+    expect(await client.getServer(s.id)).toBeUndefined();
+    await expect(client.serverAction(s.id, '../ssh_keys')).rejects.toThrow(/invalid server action/);
+  });
+
+  it('fetches actions in batches of 25', async () => {
+    const { client, server } = await setup();
+    const ids: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const c = await client.createServer(cx23(`b-${i}`));
+      ids.push(c.action.id, ...c.nextActions.map((a) => a.id));
+    }
+    server.resetCounters();
+    expect((await client.getActions(ids)).map((a) => a.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    expect(routeCount(server, 'GET /v1/actions')).toBe(2);
+  });
+
+  it('turns a failed action into RetryableError ActionFailed', async () => {
+    const { client, clock, sim } = await setup();
+    sim.failNext('create_server', 'disk on fire');
+    const c = await client.createServer(cx23('doomed'));
+    const err = await failure(drive(clock, client.waitForActions([c.action.id])));
+    expect(err).toBeInstanceOf(RetryableError);
+    expect((err as RetryableError).reason).toBe('ActionFailed');
+    expect(err.message).toContain('disk on fire');
+    expect(((err as RetryableError).cause as ProviderError).code).toBe('action_failed');
+    const missing = await failure(drive(clock, client.waitForActions([424242])));
+    expect(missing).toBeInstanceOf(ProviderError);
+  });
+
+  it('retries a scripted 503 on GET and then succeeds', async () => {
+    const { client, server, clock, calls } = await setup();
+    server.addFault({ route: 'GET /v1/servers', status: 503, times: 2 });
+    const before = clock.now();
+    expect(await drive(clock, client.listServers())).toEqual([]);
+    expect(calls.map(([, s]) => s)).toEqual([503, 503, 200]);
+    expect(routeCount(server, 'GET /v1/servers')).toBe(3);
+    // Backoff 1 s then 2 s, equal jitter pinned at 0.5 → 750 + 1500 ms of client clock.
+    expect(clock.now() - before).toBeGreaterThanOrEqual(2250);
+  });
+
+  it('gives up after 5 retries with RetryableError ProviderUnavailable', async () => {
+    const { client, server, clock } = await setup();
+    server.addFault({ route: 'GET /v1/servers/{id}', status: 502, times: 10 });
+    const err = await failure(drive(clock, client.getServer(1), 1000));
+    expect(err).toBeInstanceOf(RetryableError);
+    expect((err as RetryableError).reason).toBe('ProviderUnavailable');
+    expect(routeCount(server, 'GET /v1/servers/{id}')).toBe(6);
+  });
+
+  it('never retries POST /servers on 409 uniqueness or 503', async () => {
+    const { client, server, clock } = await setup();
+    server.addFault({ route: 'POST /v1/servers', status: 409, body: { error: { code: 'uniqueness_error', message: 'server name is already used', details: { fields: [{ name: 'name' }] } } }, headers: { 'X-Correlation-Id': 'corr-409' } });
+    const dup = await failure(drive(clock, client.createServer(cx23('x'))));
+    expect(dup).toBeInstanceOf(ProviderError);
+    expect((dup as ProviderError).code).toBe('uniqueness_error');
+    expect((dup as ProviderError).requestId).toBe('corr-409');
+    server.addFault({ route: 'POST /v1/servers', status: 503 });
+    const down = await failure(drive(clock, client.createServer(cx23('y'))));
+    expect((down as RetryableError).reason).toBe('ProviderUnavailable');
+    expect(routeCount(server, 'POST /v1/servers')).toBe(2);
+    expect(envs[0]!.sim.servers.size).toBe(0);
+  });
+
+  it('waits out a 429 using RateLimit-Reset, pauses the limiter, and retries even a POST', async () => {
+    const { client, server, clock } = await setup();
+    const reset = String(Math.ceil((clock.now() + 3_600_000) / 1000));
+    server.addFault({ route: 'POST /v1/ssh_keys', status: 429, headers: { 'RateLimit-Limit': '3600', 'RateLimit-Remaining': '0', 'RateLimit-Reset': reset } });
+    const before = clock.now();
+    const key = await drive(clock, client.createSshKey({ name: 'k', public_key: ED25519 }));
+    expect(key.fingerprint).toBe(ED25519_MD5);
+    expect(routeCount(server, 'POST /v1/ssh_keys')).toBe(2);
+    // One token refills in 3600 s / 3600 = 1 s.
+    expect(clock.now() - before).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('paces itself from RateLimit-Remaining, and recovers from a 429 caused by another client on the same project', async () => {
+    const { client, clock, server } = await setup({ rateLimit: { limit: 2, windowMs: 2000 }, client: { maxRetries: 1 } });
+    await client.listSshKeys();
+    await client.listSshKeys();
+    // The bucket is empty and the client knows it: it waits for a refill instead of earning a 429.
+    const before = clock.now();
+    expect(await drive(clock, client.listSshKeys())).toEqual([]);
+    expect(server.requests().byStatus['429']).toBeUndefined();
+    expect(clock.now() - before).toBeGreaterThanOrEqual(1000);
+
+    const other = new HetznerClient({ token: TOKEN, endpoint: server.baseUrl('hetzner'), clock, random: () => 0.5 });
+    clock.advance(2000);
+    await other.listSshKeys();
+    await other.listSshKeys();
+    expect(await drive(clock, client.listSshKeys())).toEqual([]);
+    expect(server.requests().byStatus['429']).toBe(1);
+
+    server.addFault({ route: 'GET /v1/ssh_keys', status: 429, times: 5 });
+    const err = await failure(drive(clock, client.listSshKeys()));
+    expect(err).toBeInstanceOf(RetryableError);
+    expect((err as RetryableError).reason).toBe('RateLimited');
+    expect((err as RetryableError).retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it('syncs the limiter down to RateLimit-Remaining', async () => {
+    const clock = new ManualClock(T0);
+    const limiter = new TokenBucket({ limit: 3600, windowMs: 3_600_000, clock });
+    const { client } = await setup({ rateLimit: { limit: 10, windowMs: 3_600_000 }, client: { limiter, clock } });
+    await client.listServers();
+    expect(limiter.available).toBeLessThanOrEqual(9);
+  });
+
+  it('maps failures to typed errors without leaking the token', async () => {
+    const { client, server, clock, sim } = await setup();
+    const bad = new HetznerClient({ token: 'wrong-token-value', endpoint: server.baseUrl('hetzner'), clock });
+    const auth = await failure(bad.listServers());
+    expect(auth).toBeInstanceOf(TerminalError);
+    expect(auth).toMatchObject({ reason: 'AuthenticationFailed', scope: 'hetzner-token' });
+    expect(auth.message).not.toContain('wrong-token-value');
+    expect(((auth as TerminalError).cause as ProviderError).requestId).toMatch(/^[0-9a-f]{16}$/);
+
+    const invalid = await failure(client.createServer({ ...cx23('bad name'), labels: { 'hetzner.cloud/x': 'y' } }));
+    expect(invalid).toMatchObject({ name: 'TerminalError', reason: 'InvalidSpec' });
+    expect(invalid.message).toMatch(/name: is invalid/);
+    expect(invalid.message).toMatch(/labels: label key 'hetzner\.cloud\/x' is invalid/);
+
+    sim.setCapacity({ location: 'nbg1', serverType: 'cx23', available: false });
+    expect(await failure(client.createServer(cx23('cap')))).toMatchObject({ name: 'RetryableError', reason: 'CapacityUnavailable' });
+    sim.setCapacity({ location: 'nbg1', serverType: 'cx23', available: true });
+
+    const c = await client.createServer(cx23('lock'));
+    expect(await failure(client.serverAction(c.server.id, 'poweroff'))).toMatchObject({ name: 'RetryableError', reason: 'Locked' });
+    await drive(clock, client.waitForActions([c.action.id, c.nextActions[0]!.id]));
+    const notStopped = await failure(client.serverAction(c.server.id, 'change_type', { server_type: 'cx33', upgrade_disk: false }));
+    expect(notStopped).toMatchObject({ name: 'ProviderError', code: 'server_not_stopped' });
+    const protect = await client.serverAction(c.server.id, 'change_protection', { delete: true, rebuild: true });
+    expect(protect.status).toBe('success');
+    expect(await failure(client.deleteServer(c.server.id))).toMatchObject({ name: 'ProviderError', code: 'protected', status: 423 });
+    const gone = await failure(client.deleteServer(999999));
+    expect(gone).toMatchObject({ name: 'ProviderError', code: 'not_found' });
+    expect((gone as ProviderError).requestId).toBeTruthy();
+
+    const limited = await setup({ rateLimit: { limit: 1, windowMs: 3_600_000 }, client: { maxRetries: 0 } });
+    await limited.client.listServers();
+    const rl = await failure(drive(limited.clock, limited.client.listServers(), 1000));
+    expect(rl).toMatchObject({ reason: 'RateLimited' });
+    expect(rl.message).toContain("token '<redacted>'");
+    expect(rl.message).not.toContain(TOKEN.slice(0, 4));
+  });
+
+  it('finds SSH keys by the MD5 fingerprint it computes itself', async () => {
+    const { client } = await setup();
+    expect(fingerprintMd5(ED25519)).toBe(ED25519_MD5);
+    expect(() => fingerprintMd5('ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAIAX8trSGQoAF/Yd08cd8O/7TYffs8WbbP4mFaqZoambS')).toThrow();
+    const key = await client.createSshKey({ name: 'ops', public_key: ED25519, labels: { team: 'ops' } });
+    expect((await client.listSshKeys({ fingerprint: fingerprintMd5(ED25519) })).map((k) => k.id)).toEqual([key.id]);
+    expect(await client.listSshKeys({ name: 'nobody' })).toEqual([]);
+    expect((await client.listSshKeys({ labelSelector: 'team=ops' })).map((k) => k.name)).toEqual(['ops']);
+    expect(await failure(client.createSshKey({ name: 'ops-2', public_key: ED25519 }))).toMatchObject({ code: 'uniqueness_error' });
+    expect((await client.updateSshKey(key.id, { name: 'ops-3' })).name).toBe('ops-3');
+    await client.deleteSshKey(key.id);
+    expect(await client.listSshKeys()).toEqual([]);
+  });
+
+  it('bounds each request with a wall-clock timeout', async () => {
+    const { server } = await setup();
+    server.addFault({ route: 'GET /v1/servers', latencyMs: 300 });
+    const client = new HetznerClient({ token: TOKEN, endpoint: server.baseUrl('hetzner'), timeoutMs: 50, maxRetries: 0 });
+    const err = await failure(client.listServers());
+    expect(err).toMatchObject({ name: 'RetryableError', reason: 'ProviderUnavailable' });
+    expect(err.message).toContain('request timeout');
+  });
+
+  it('retries connection failures, even for POST, since nothing reached the server', async () => {
+    const probe = createNetServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const clock = new ManualClock(T0);
+    const statuses: number[] = [];
+    const client = new HetznerClient({ token: TOKEN, endpoint: `http://127.0.0.1:${port}/v1`, clock, maxRetries: 2, random: () => 0.5, onRequest: (_op, s) => statuses.push(s) });
+    const err = await failure(drive(clock, client.createServer(cx23('nowhere')), 500));
+    expect(err).toMatchObject({ name: 'RetryableError', reason: 'ProviderUnavailable' });
+    expect(err.message).toContain('ECONNREFUSED');
+    expect(statuses).toEqual([0, 0, 0]);
+  });
+});
