@@ -147,7 +147,16 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
         throw new TerminalError('Conflict', `a ${action.record.type} record for ${action.record.name} already exists and is ${owner ? `owned by ${owner.instance}:${owner.name}` : 'not managed by livchat'}; annotate livchat.ai/adopt: "true" to take it over`);
       }
       case 'create':
-        record = await deps.dns.createRecord(zoneId, inputFor(want, ctx.instance, ctx.name, plan));
+        try {
+          record = await deps.dns.createRecord(zoneId, inputFor(want, ctx.instance, ctx.name, plan));
+        } catch (err) {
+          // A create retried after a lost response comes back as a duplicate: look again before stalling.
+          if (!(err instanceof TerminalError && err.reason === 'Conflict')) throw err;
+          cache.invalidate(zone);
+          const again = decide(want, (await observe(spec)).records, ctx.instance, ctx.name, adopt);
+          if (again.type !== 'none') throw err;
+          record = again.record;
+        }
         cache.put(zone, record);
         ctx.event('Normal', 'Created', `created ${want.type} ${want.name} → ${want.content}`);
         break;

@@ -157,7 +157,9 @@ export function createServerController(deps: ServerDeps): Reconciler {
     if (!server && ctx.internal.serverId !== undefined && !pending) {
       ctx.event('Warning', 'ServerMissing', `server ${String(ctx.internal.serverId)} disappeared from Hetzner; creating it again`);
     }
-    return server ?? (await adopt(ctx, spec)) ?? (await create(ctx, spec));
+    const found = server ?? (await adopt(ctx, spec)) ?? (await create(ctx, spec));
+    if (ctx.internal.serverId !== found.id || ctx.internal.createPending) ctx.persist({ serverId: found.id, createPending: undefined });
+    return found;
   }
 
   async function applyChanges(ctx: ReconcileContext, spec: ServerSpec, server: Server, changes: ServerChange[]): Promise<Server> {

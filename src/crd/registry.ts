@@ -60,13 +60,15 @@ function envelopeIssues(input: unknown): ValidationIssue[] {
 
 /**
  * check validates one desired object: envelope, JSON Schema, then (only when the schema passes) the semantic rules.
- * The input is never modified; a valid object comes back as a copy with schema defaults filled in, like an API server would.
+ * A valid object comes back with schema defaults filled in, like an API server would, as a copy unless opts.owned says
+ * the caller hands the input over.
  */
-export function check(input: unknown): CheckResult {
+export function check(input: unknown, opts: { owned?: boolean } = {}): CheckResult {
   const envelope = envelopeIssues(input);
   if (envelope.length > 0) return { issues: envelope };
   const kind = (input as { kind: KindName }).kind;
-  const copy = structuredClone(input) as Resource;
+  // An owned input (fresh from the YAML parser) gets its defaults in place; anything else is copied first.
+  const copy = (opts.owned ? input : structuredClone(input)) as Resource;
   const validateFn = compiled().get(kind)!;
   if (!validateFn(copy)) return { issues: humanize(validateFn.errors ?? []) };
   const issues = semanticChecks[kind](copy);

@@ -243,7 +243,8 @@ export class Manager {
       progress: (phase, message) => {
         store.update(key, (s) => { s.status.phase = phase; if (message !== undefined) s.status.progress = message; else delete s.status.progress; });
       },
-      dependency: (depKey) => { deps.add(depKey); return this.#view(depKey); },
+      // The edge is registered at once, so a dependency that changes during this reconcile re-queues it.
+      dependency: (depKey) => { deps.add(depKey); this.#setDeps(key, new Set([...(this.#deps.get(key) ?? []), depKey])); return this.#view(depKey); },
       own: (children) => { owned = children; },
     };
     const started = clock.now();
@@ -260,13 +261,14 @@ export class Manager {
     metrics?.recordReconcile(kind, outcome.kind === 'deleted' ? 'success' : outcome.kind, (clock.now() - started) / 1000);
 
     this.#setDeps(key, deps);
-    if (owned !== undefined) this.#applyOwned(key, owned);
     if (outcome.kind === 'deleted') {
       this.#finishDeletion(rt, key, result?.childrenPolicy);
       this.#notifyDependents(key);
       return;
     }
     const after = this.#persistOutcome(key, outcome, result, metaHash);
+    // Owned objects start after the owner's status is in place, so they see its latest observed fields.
+    if (owned !== undefined) this.#applyOwned(key, owned);
     this.#schedule(rt, key, outcome);
     if (statusSignature(before) !== statusSignature(after)) this.#notifyDependents(key);
     this.#updateObjectGauge();
@@ -303,7 +305,10 @@ export class Manager {
     const q = rt.queue;
     switch (outcome.schedule.type) {
       case 'resync': q.forget(key); q.addAfter(key, q.jittered(rt.settings.resyncMs)); break;
-      case 'after': q.forget(key); q.addAfter(key, outcome.schedule.ms, PRIORITY_NORMAL); break;
+      case 'after':
+        q.forget(key);
+        if (outcome.schedule.ms <= 0) q.add(key, PRIORITY_NORMAL); else q.addAfter(key, outcome.schedule.ms, PRIORITY_NORMAL);
+        break;
       case 'backoff': q.addAfter(key, q.backoffDelay(key, outcome.schedule.minMs), PRIORITY_NORMAL); break;
       case 'none': q.cancel(key); break;
     }

@@ -1,5 +1,5 @@
 // SSH key helpers: generate ed25519 key pairs and parse/fingerprint OpenSSH public key lines.
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
 
 /** KeyPair holds an OpenSSH private key (PEM armour) and its one-line OpenSSH public key. */
@@ -16,11 +16,40 @@ export interface PublicKeyLine {
   comment: string;
 }
 
-/** generateEd25519KeyPair creates a fresh unencrypted ed25519 key pair in OpenSSH formats. */
+/** sshString encodes one SSH wire-format string (uint32 length + bytes). */
+function sshString(data: Buffer | string): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  return Buffer.concat([len, body]);
+}
+
+/**
+ * generateEd25519KeyPair creates a fresh unencrypted ed25519 key pair in OpenSSH formats.
+ * Built on node:crypto because ssh2's generator drops a leading zero byte of the public key (about 1 key in 256 is corrupt).
+ */
 export function generateEd25519KeyPair(comment: string): KeyPair {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-  const privateKey = pair.private.endsWith('\n') ? pair.private : `${pair.private}\n`;
-  return { privateKey, publicKey: pair.public.trim() };
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const pk = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const pubBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pk)]);
+  // openssh-key-v1 layout (PROTOCOL.key): unencrypted, one key, private section padded to the 8-byte cipher block.
+  const check = randomBytes(4);
+  let priv = Buffer.concat([check, check, sshString('ssh-ed25519'), sshString(pk), sshString(Buffer.concat([seed, pk])), sshString(comment)]);
+  const pad = (8 - (priv.length % 8)) % 8;
+  priv = Buffer.concat([priv, Buffer.from(Array.from({ length: pad }, (_, i) => i + 1))]);
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(1);
+  const body = Buffer.concat([
+    Buffer.from('openssh-key-v1\0', 'latin1'),
+    sshString('none'), sshString('none'), sshString(''),
+    count, sshString(pubBlob), sshString(priv),
+  ]).toString('base64');
+  const lines = body.match(/.{1,70}/g)!.join('\n');
+  return {
+    privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines}\n-----END OPENSSH PRIVATE KEY-----\n`,
+    publicKey: `ssh-ed25519 ${pubBlob.toString('base64')}${comment ? ` ${comment}` : ''}`,
+  };
 }
 
 /** parsePublicKeyLine validates an OpenSSH public key line; the blob's embedded type must match the declared one. */

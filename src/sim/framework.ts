@@ -60,6 +60,8 @@ export interface SimService {
   rateLimit?(token: string, now: number): { reject?: SimResponse; headers?: Record<string, string> };
   /** Routes exempt from auth (e.g. Portainer login). */
   isPublic?(method: string, template: string): boolean;
+  /** decorate adds headers every reply of this service carries (correlation ids, rate-limit headers), faults and auth errors included. */
+  decorate?(res: SimResponse, token: string | undefined): void;
   /** Service-specific control verbs served at `/_sim/<name>/<verb>` (e.g. Hetzner's next-address). */
   control?(method: string, verb: string, body: unknown, query: URLSearchParams): SimResponse;
   snapshot(): unknown;
@@ -275,20 +277,21 @@ export class SimServer {
       token: service.extractToken(headers),
       baseUrl: this.#url + service.prefix,
     };
+    const done = (out: SimResponse): SimResponse => { service.decorate?.(out, sreq.token); return this.#record(routeKey, out); };
     const fault = this.#takeFault(routeKey);
     if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
     if (fault && fault.status) {
-      return this.#record(routeKey, { status: fault.status, body: fault.body ?? service.faultBody(fault.status), headers: fault.headers });
+      return done({ status: fault.status, body: fault.body ?? service.faultBody(fault.status), headers: { ...fault.headers } });
     }
     const isPublic = service.isPublic?.(method, entry.route.template) ?? false;
     if (!isPublic) {
-      if (!sreq.token) return this.#record(routeKey, service.authError(sreq, 'missing'));
-      if (this.opts.token !== undefined && sreq.token !== this.opts.token) return this.#record(routeKey, service.authError(sreq, 'invalid'));
+      if (!sreq.token) return done(service.authError(sreq, 'missing'));
+      if (this.opts.token !== undefined && sreq.token !== this.opts.token) return done(service.authError(sreq, 'invalid'));
     }
     let extra: Record<string, string> | undefined;
     if (service.rateLimit && sreq.token) {
       const rl = service.rateLimit(sreq.token, this.clock.now());
-      if (rl.reject) return this.#record(routeKey, rl.reject);
+      if (rl.reject) return done(rl.reject);
       extra = rl.headers;
     }
     const out = await entry.route.handler(sreq);
@@ -296,7 +299,7 @@ export class SimServer {
     if (fault?.headers) out.headers = { ...out.headers, ...fault.headers };
     const mutates = entry.route.mutates ?? method !== 'GET';
     if (mutates && out.status < 400) this.save();
-    return this.#record(routeKey, out);
+    return done(out);
   }
 
   #record(route: string, out: SimResponse): SimResponse {

@@ -89,6 +89,7 @@ export function createHetznerSim(opts: HetznerSimOptions): HetznerSim {
     extractToken: (headers: IncomingHttpHeaders) => bearerToken(headers),
     authError: () => withCorrelation(herror(401, 'unauthorized', 'unable to authenticate')),
     notFound: (method, path) => withCorrelation(herror(404, 'not_found', `no such route: ${method} ${path}`)),
+    decorate(out) { if (!out.headers?.['X-Correlation-Id']) withCorrelation(out); },
     faultBody(status) {
       const [code, message] = FAULT_CODES[status] ?? (status >= 500 ? ['server_error', 'internal server error'] : ['invalid_input', 'request failed']);
       return { error: { code, message, details: null } };

@@ -122,7 +122,7 @@ export function parseDesiredText(text: string, file: string, opts: LoaderOptions
     const v = (value ?? {}) as { kind?: unknown; metadata?: { name?: unknown } };
     const kind = str(v.kind);
     const name = str(typeof v.metadata === 'object' && v.metadata !== null ? v.metadata.name : undefined);
-    const result = check(value);
+    const result = check(value, { owned: true });
     if (!result.object) {
       if (kind && name && isKind(kind)) out.invalidKeys.push(objectKey(kind, name));
       else out.complete = false;

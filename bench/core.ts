@@ -1,0 +1,117 @@
+// Core benchmark: load and validate 10,000 desired objects in 1,000 files, reporting wall time and peak RSS.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DesiredStore } from '../src/source/desired-store.js';
+
+const FILES = 1_000;
+const DOCS_PER_FILE = 10;
+const EXPECTED = FILES * DOCS_PER_FILE;
+const GOAL_MS = 2_000;
+const GOAL_RSS_MB = 250;
+
+const RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'TXT', 'MX'] as const;
+
+/** dnsRecord renders one valid DNSRecord document; the type cycles so every validation branch is exercised. */
+function dnsRecord(n: number): string {
+  const type = RECORD_TYPES[n % RECORD_TYPES.length]!;
+  const head = `apiVersion: livchat.ai/v1alpha1\nkind: DNSRecord\nmetadata:\n  name: rec-${n}\n  labels:\n    bench: core\nspec:\n  zone: example.com\n`;
+  switch (type) {
+    case 'A':
+      return `${head}  name: a-${n}\n  type: A\n  content: 203.0.113.${n % 250 + 1}\n  ttl: 300\n  proxied: ${n % 2 === 0}\n`;
+    case 'AAAA':
+      return `${head}  name: aaaa-${n}\n  type: AAAA\n  content: "2001:db8::${(n % 65535).toString(16)}"\n`;
+    case 'CNAME':
+      return `${head}  name: www-${n}\n  type: CNAME\n  content: target-${n}.example.net\n  ttl: auto\n`;
+    case 'TXT':
+      return `${head}  name: _verify-${n}\n  type: TXT\n  content: "verification=${n.toString(16).padStart(8, '0')}"\n  ttl: 3600\n`;
+    case 'MX':
+      return `${head}  name: mail-${n}\n  type: MX\n  content: mx${n % 3}.example.com\n  priority: ${n % 50}\n  deletionPolicy: Orphan\n`;
+  }
+}
+
+/** sshKey builds a well-formed ssh-ed25519 public key line whose 32 key bytes are derived from n. */
+function sshKey(n: number): string {
+  const type = Buffer.from('ssh-ed25519');
+  const key = Buffer.alloc(32, n % 256);
+  key.writeUInt32BE(n, 0);
+  const u32 = (v: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; };
+  return `ssh-ed25519 ${Buffer.concat([u32(type.length), type, u32(key.length), key]).toString('base64')}`;
+}
+
+/** server renders one valid Server document with DNS, labels, setup and an SSH key. */
+function server(n: number): string {
+  return [
+    'apiVersion: livchat.ai/v1alpha1',
+    'kind: Server',
+    'metadata:',
+    `  name: srv-${n}`,
+    'spec:',
+    `  location: ${['nbg1', 'fsn1', 'hel1'][n % 3]}`,
+    '  serverType: cx23',
+    '  image: ubuntu-24.04',
+    '  sshKeys:',
+    `    - ${sshKey(n)} ops@bench`,
+    '  labels:',
+    `    team: core-${n % 7}`,
+    '    env: bench',
+    '  dns:',
+    '    zone: example.com',
+    `    name: srv-${n}`,
+    `    ipv6: ${n % 2 === 0}`,
+    '  setup:',
+    '    timezone: UTC',
+    '    swapSize: 2G',
+    '  protection:',
+    '    delete: true',
+    '',
+  ].join('\n');
+}
+
+/** writeTree fills dir with FILES files of DOCS_PER_FILE documents; every fifth document is a Server. */
+function writeTree(dir: string): void {
+  for (let f = 0; f < FILES; f++) {
+    const docs: string[] = [];
+    for (let d = 0; d < DOCS_PER_FILE; d++) {
+      const n = f * DOCS_PER_FILE + d;
+      docs.push(d % 5 === 4 ? server(n) : dnsRecord(n));
+    }
+    // Spread files over subdirectories, as a real desired tree would be.
+    const sub = join(dir, `team-${f % 10}`);
+    if (f < 10) mkdirSync(sub);
+    writeFileSync(join(sub, `objects-${String(f).padStart(4, '0')}.yaml`), `# bench file ${f}\n${docs.join('---\n')}`);
+  }
+}
+
+const rssMb = (): number => process.resourceUsage().maxRSS / 1024;
+
+function main(): number {
+  const dir = mkdtempSync(join(tmpdir(), 'livchat-bench-core-'));
+  try {
+    writeTree(dir);
+    const rssBefore = rssMb();
+    const start = performance.now();
+    const report = new DesiredStore(dir, { git: false, cwd: dir }).loadAll();
+    const wallMs = performance.now() - start;
+    const peakRssMb = rssMb();
+
+    const round = (x: number): number => Math.round(x * 10) / 10;
+    console.log(`desired load+validate: ${report.objects} objects in ${report.files} files`);
+    console.log(`wall time:  ${round(wallMs)} ms (goal < ${GOAL_MS} ms)`);
+    console.log(`peak RSS:   ${round(peakRssMb)} MB (goal < ${GOAL_RSS_MB} MB; ${round(rssBefore)} MB before loading)`);
+    console.log(`problems:   ${report.problems.length}`);
+    for (const p of report.problems.slice(0, 5)) console.log(`  ${p.file}:${p.line}:${p.col}: ${p.message}`);
+    console.log(JSON.stringify({ objects: report.objects, wallMs: round(wallMs), peakRssMb: round(peakRssMb) }));
+
+    if (report.objects !== EXPECTED || report.problems.length > 0) {
+      console.error(`FAIL: expected ${EXPECTED} objects and no problems`);
+      return 1;
+    }
+    if (wallMs > GOAL_MS || peakRssMb > GOAL_RSS_MB) console.error('WARN: over the goal');
+    return 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = main();
