@@ -62,7 +62,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .option('--listen <host:port>', 'listen address (loopback only)', '127.0.0.1:0')
     .option('--state-file <file>', 'persist the simulated world here')
     .option('--zone <zone...>', 'seed a Cloudflare zone (repeatable)')
-    .option('--token <token>', 'required bearer token (default: any non-empty token)').action(bind('simulate'));
+    .option('--token <token>', 'required bearer token (default: any non-empty token)')
+    .option('--action-duration <ms>', 'how long simulated Hetzner actions take', '2000').action(bind('simulate'));
 
   try {
     await program.parseAsync(argv, { from: 'user' });

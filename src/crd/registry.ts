@@ -7,6 +7,9 @@ import { humanize, shown, type ValidationIssue } from './issues.js';
 import { publishedSchemas } from './schemas.js';
 import { semanticChecks } from './semantic.js';
 
+export type * from './generated.js';
+export type { ValidationIssue } from './issues.js';
+
 // ajv-formats is CommonJS; under NodeNext its default import is the plugin function itself.
 const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
 

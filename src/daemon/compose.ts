@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from '../engine/clock.js';
 import { realClock } from '../engine/clock.js';
 import { Manager } from '../engine/manager.js';
-import type { KindSettings } from '../engine/reconciler.js';
+import type { KindSettings, Reconciler } from '../engine/reconciler.js';
 import { StatusStore, ensureStateDir } from '../store/status-store.js';
 import { Vault } from '../store/vault.js';
 import { createLogger, type Logger } from '../obs/log.js';
@@ -34,11 +34,15 @@ export interface RuntimeOptions {
   settings?: Record<string, Partial<KindSettings>>;
   /** Hetzner action duration in the embedded simulator. */
   simActionMs?: number;
+  /** Entry playbook for host setup (tests use a smoke playbook). @default ansible/site.yml */
+  playbook?: string;
+  playbookVars?: Record<string, unknown>;
 }
 
 /** Runtime is one assembled daemon (or apply/plan run), not yet started. */
 export interface Runtime {
   readonly manager: Manager;
+  readonly reconcilers: Reconciler[];
   readonly desired: DesiredStore;
   readonly store: StatusStore;
   readonly log: Logger;
@@ -49,6 +53,8 @@ export interface Runtime {
   readonly lastLoad: LoadReport;
   /** load reads desired/ in full and returns what changed. */
   load(): LoadReport;
+  /** reload re-reads the given paths (a watcher batch) and returns what changed. */
+  reload(files: string[]): LoadReport;
   /** close stops the embedded simulator (the manager is stopped separately). */
   close(): Promise<void>;
 }
@@ -78,10 +84,15 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     log.info({ url: simUrl }, 'embedded simulated cloud started (loopback only)');
   }
   const endpoints = resolveEndpoints(o.cloud, vault, o.env, simUrl);
-  const providers = buildProviders(endpoints, metrics, clock);
+  const providers = buildProviders(endpoints, metrics, clock, o.env);
   const identity = loadIdentity(vault, instance);
-  const host = buildHostSetup({ simulated: endpoints.simulated, simControlUrl: endpoints.simulated ? endpoints.hetzner.url.replace(/\/v1$/, '') : undefined, identity, clock, log });
-  const reconcilers = [
+  const host = buildHostSetup({
+    simulated: endpoints.simulated, identity, clock, log,
+    ...(endpoints.simulated ? { simControlUrl: endpoints.hetzner.url.replace(/\/v1$/, '') } : {}),
+    ...(o.playbook ? { playbook: o.playbook } : {}),
+    ...(o.playbookVars ? { extraVars: o.playbookVars } : {}),
+  });
+  const reconcilers: Reconciler[] = [
     createDnsRecordController({ dns: providers.dns, clock, isNotFound: isRecordNotFound, onDrift: (fields) => { for (const f of fields) metrics.driftDetected.inc({ kind: 'DNSRecord', field: f }); } }),
     createServerController({ hcloud: providers.hcloud, host, clock, ...identity.serverDeps }),
   ];
@@ -95,10 +106,15 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     ...(o.settings ? { settings: o.settings } : {}),
   });
   return {
-    manager, desired, store, log, metrics, instance, endpoints, sim,
+    manager, reconcilers, desired, store, log, metrics, instance, endpoints, sim,
     get lastLoad() { return lastLoad; },
     load() {
       lastLoad = desired.loadAll();
+      metrics.desiredProblems.set(lastLoad.problems.length);
+      return lastLoad;
+    },
+    reload(files) {
+      lastLoad = desired.reload(files);
       metrics.desiredProblems.set(lastLoad.problems.length);
       return lastLoad;
     },

@@ -70,18 +70,22 @@ export class Manager {
       m?.maxConcurrentReconciles.set({ controller: name }, settings.concurrency);
       this.#kinds.set(r.kind, { reconciler: r, queue, settings });
     }
+    // Owned objects live only in their owner's state; restore them before anyone reads the index.
+    for (const st of opts.store.list()) {
+      if (st.owned?.length && !st.removed) this.index.setOwned(st.key, st.owned);
+    }
   }
 
   get kinds(): string[] { return [...this.#kinds.keys()]; }
+
+  /** handles tells whether a key's kind has a controller. */
+  handles(key: string): boolean { return this.#kinds.has(parseKey(key).kind); }
   get store(): StatusStore { return this.#o.store; }
 
   /** start restores owned objects from state and enqueues every known key at low priority. */
   start(): void {
     if (this.#started) return;
     this.#started = true;
-    for (const st of this.#o.store.list()) {
-      if (st.owned?.length && !st.removed) this.index.setOwned(st.key, st.owned);
-    }
     for (const rt of this.#kinds.values()) rt.queue.start((key) => this.#handle(key));
     const keys = new Set([...this.index.list().map((o) => o.key), ...this.#o.store.keys()]);
     for (const key of keys) {

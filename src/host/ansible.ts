@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TerminalError } from '../engine/errors.js';
 import { createWorkspace } from './ansible-workspace.js';
 
 export interface RunPlaybookOptions {
@@ -108,7 +109,14 @@ function runProcess(
       });
       stream.on('end', () => { if (buf) onLine(buf.replace(/\r$/, ''), name); buf = ''; });
     }
-    child.once('error', (err) => { signal?.removeEventListener('abort', onAbort); reject(err); });
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      // A missing binary needs an operator (apt-get install ansible-core); retrying cannot fix it.
+      if (err.code === 'ENOENT' || err.code === 'EACCES') {
+        return reject(new TerminalError('AnsibleNotInstalled', `cannot run ${argv[0]}: ${err.code}`, { cause: err }));
+      }
+      reject(err);
+    });
     child.once('close', (code) => {
       signal?.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);

@@ -92,8 +92,13 @@ export class AnsibleHostSetup implements HostSetup {
     this.#clock = opts.clock ?? realClock;
   }
 
+  /** playbookHash hashes the playbook tree as it is now (what a setup would apply). */
+  playbookHash(): Promise<string> {
+    return hashPlaybooks(this.#opts.playbooksDir ?? dirname(this.#opts.playbook));
+  }
+
   async setup(input: HostSetupInput, signal: AbortSignal, onLine: (line: string) => void): Promise<HostSetupResult> {
-    const playbookHash = await hashPlaybooks(this.#opts.playbooksDir ?? dirname(this.#opts.playbook));
+    const playbookHash = await this.playbookHash();
     const user = input.user ?? 'root';
     const port = input.port ?? 22;
     const conn = await waitForSsh(

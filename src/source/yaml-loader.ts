@@ -6,6 +6,7 @@ import { specHash } from '../crd/canonical.js';
 import { displayPath } from '../crd/pointer.js';
 import { objectKey, type DesiredObject, type Problem } from '../engine/types.js';
 import { displayFile } from './ignore.js';
+import { withPlainEnv } from './plain-env.js';
 import { offsetOf } from './yaml-position.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
@@ -94,7 +95,7 @@ export function parseDesiredText(text: string, file: string, opts: LoaderOptions
   };
   let docs: Document[];
   try {
-    docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lc }) as Document[];
+    docs = withPlainEnv(() => parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lc }) as Document[]);
   } catch (err) {
     out.complete = false;
     out.problems.push(at(0, `invalid YAML: ${(err as Error).message}`));

@@ -56,6 +56,7 @@ describe.skipIf(!!missing)('AnsibleHostSetup (real sshd + smoke playbook)', () =
     const lines: string[] = [];
     const res = await setup.setup(input(), new AbortController().signal, (l) => lines.push(l));
     expect(res.playbookHash).toBe(await hashPlaybooks(dirname(SMOKE)));
+    expect(await (setup as AnsibleHostSetup).playbookHash()).toBe(res.playbookHash);
     expect(readFileSync(join(work, 'smoke-ran'), 'utf8')).toContain('tz=America/Sao_Paulo');
     expect(lines[0]).toMatch(/^ssh: connected to .* host key SHA256:/);
     expect(lines[1]).toMatch(/^cloud-init: (absent|done|degraded)$/);
@@ -68,6 +69,7 @@ describe.skipIf(!!missing)('AnsibleHostSetup (real sshd + smoke playbook)', () =
     const err = await setup.setup(input(), new AbortController().signal, () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as RetryableError).reason).toBe('PlaybookFailed');
+    expect((err as Error).message).toContain('1 task(s) failed (exit 2)');
     expect((err as Error).message).toContain('smoke failure requested');
   });
 

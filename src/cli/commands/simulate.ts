@@ -8,8 +8,10 @@ import { parseListen } from '../listen.js';
 const simulate: CommandFn = async (io, _g, _args, opts) => {
   const { host, port } = parseListen(String(opts.listen));
   if (!isLoopback(host)) throw new CliError(`the simulator listens on loopback only, not ${host}`, EXIT.usage);
+  const actionMs = Number(opts.actionDuration ?? 2000);
+  if (!Number.isInteger(actionMs) || actionMs < 0) throw new CliError('--action-duration must be a non-negative number of milliseconds', EXIT.usage);
   const sim = await startSimCloud({
-    host, port,
+    host, port, actionDurationMs: actionMs,
     ...(opts.token ? { token: String(opts.token) } : {}),
     ...(opts.stateFile ? { stateFile: String(opts.stateFile) } : {}),
     zones: (opts.zone as string[] | undefined) ?? [],

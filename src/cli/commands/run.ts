@@ -1,0 +1,92 @@
+// `livchat run [DIR]`: the daemon — watch desired/, reconcile continuously, serve health, metrics and status.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CommandFn } from '../program.js';
+import { CliError, EXIT } from '../io.js';
+import { cloudMode } from '../cloud-mode.js';
+import { parseDuration } from '../format.js';
+import { parseListen } from '../listen.js';
+import { resolveStateDir } from '../../config.js';
+import { createRuntime } from '../../daemon/compose.js';
+import { formatProblem } from '../../engine/types.js';
+import { realClock } from '../../engine/clock.js';
+import { watchDesired } from '../../source/watcher.js';
+import { startHttp } from '../../http/server.js';
+import { isLoopback } from '../../sim/framework.js';
+import { secrets } from '../../obs/redact.js';
+import { flushLogger } from '../../obs/log.js';
+import type { LoadReport } from '../../source/desired-store.js';
+
+const run: CommandFn = async (io, g, args, opts) => {
+  const { host, port } = parseListen(String(opts.listen ?? '127.0.0.1:9477'));
+  let shutdownMs: number;
+  try { shutdownMs = parseDuration(String(opts.shutdownTimeout ?? '30s')); } catch (e) { throw new CliError((e as Error).message, EXIT.usage); }
+  let apiToken: string | undefined;
+  if (opts.apiTokenFile) {
+    apiToken = readFileSync(String(opts.apiTokenFile), 'utf8').trim();
+    if (apiToken.length < 16) throw new CliError('the --api-token-file token must be at least 16 characters', EXIT.usage);
+    secrets.register(apiToken);
+  }
+  if (!isLoopback(host) && !apiToken) throw new CliError(`listening on ${host} (not loopback) requires --api-token-file`, EXIT.usage);
+  const dir = resolve(io.cwd, args[0] ?? 'desired');
+  const rt = await createRuntime({
+    dir, stateDir: resolveStateDir(g.stateDir, io.env), env: io.env, cloud: cloudMode(opts),
+    logLevel: g.logLevel, logFormat: g.logFormat, ...(g.instance ? { instance: g.instance } : {}),
+  });
+  const { log, manager } = rt;
+  const report = (r: LoadReport, why: string): void => {
+    for (const p of r.problems) log.error({ problem: formatProblem(p) }, 'desired object problem; its last good version stays in force');
+    if (!r.applied) log.error({ dir }, 'desired directory was not loaded (missing, unreadable or emptied); nothing is removed');
+    log.info({ why, objects: r.objects, files: r.files, added: r.added.length, updated: r.updated.length, removed: r.removed.length, revision: r.revision }, 'desired state loaded');
+    rt.metrics.desiredParseErrors.inc(r.problems.length);
+    const idle = rt.desired.list().filter((o) => !manager.handles(o.key)).map((o) => o.key);
+    if (idle.length) log.warn({ objects: idle }, 'these kinds have no controller in this version; they are validated but not reconciled');
+  };
+  report(rt.lastLoad, 'start');
+  const http = await startHttp({
+    host, port, ...(apiToken ? { apiToken } : {}),
+    ready: () => rt.lastLoad.applied !== undefined && manager.ready,
+    metrics: async () => ({ contentType: rt.metrics.contentType, body: await rt.metrics.text() }),
+    objects: () => rt.store.list(),
+  });
+  log.info({ url: http.url, instance: rt.instance, simulated: rt.endpoints.simulated }, 'livchat daemon listening');
+  io.stdout.write(`livchat daemon: instance ${rt.instance}, desired ${dir}, http ${http.url}${rt.sim ? `, simulated cloud ${rt.sim.url}` : ''}\n`);
+  manager.start();
+  const watcher = watchDesired(dir, {
+    clock: realClock,
+    onBatch: (files) => {
+      const r = rt.reload(files);
+      report(r, 'change');
+      manager.desiredChanged([...r.added, ...r.updated, ...r.removed]);
+    },
+    onError: (err) => log.warn({ err: err.message }, 'desired watcher'),
+  });
+
+  await new Promise<void>((resolveStop) => {
+    const onHup = (): void => {
+      const r = rt.load();
+      report(r, 'SIGHUP');
+      manager.desiredChanged([...r.added, ...r.updated, ...r.removed]);
+      manager.resyncAll(true);
+    };
+    const onStop = (): void => {
+      io.signals?.off('SIGTERM', onStop);
+      io.signals?.off('SIGINT', onStop);
+      io.signals?.off('SIGHUP', onHup);
+      resolveStop();
+    };
+    io.signals?.on('SIGTERM', onStop);
+    io.signals?.on('SIGINT', onStop);
+    io.signals?.on('SIGHUP', onHup);
+  });
+  log.info({ graceMs: shutdownMs }, 'shutting down: no new work, waiting for in-flight reconciles');
+  await watcher.close();
+  const drained = await manager.stop(shutdownMs);
+  if (!drained) log.warn('in-flight reconciles did not finish in time and were aborted');
+  await http.close();
+  await rt.close();
+  log.info('stopped; status flushed');
+  await flushLogger(log);
+  return EXIT.ok;
+};
+export default run;

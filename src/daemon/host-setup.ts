@@ -1,0 +1,71 @@
+// Routes host setup: simulated for documentation-range servers, real SSH + Ansible otherwise (loopback only in simulate mode).
+import { dirname, join } from 'node:path';
+import type { Clock } from '../engine/clock.js';
+import { TerminalError } from '../engine/errors.js';
+import type { Logger } from '../obs/log.js';
+import type { HostSetupInput, HostSetupPort } from '../host/port.js';
+import { SimulatedHostSetup, isDocumentationAddress } from '../host/simulated-setup.js';
+import { AnsibleHostSetup } from '../host/host-setup.js';
+import { hashPlaybooks } from '../host/playbook-hash.js';
+import { connectPinned } from '../host/ssh.js';
+import { isLoopback } from '../sim/framework.js';
+import { ansibleDir } from '../paths.js';
+import type { Identity } from './identity.js';
+
+export interface HostSetupOptions {
+  simulated: boolean;
+  /** Base URL of the simulator's control API, to learn SSH ports of loopback servers. */
+  simControlUrl?: string;
+  identity: Identity;
+  clock: Clock;
+  log: Logger;
+  /** Entry playbook; defaults to ansible/site.yml. */
+  playbook?: string;
+  extraVars?: Record<string, unknown>;
+  sshWaitMs?: number;
+}
+
+/** buildHostSetup returns the HostSetupPort the Server controller uses. */
+export function buildHostSetup(o: HostSetupOptions): HostSetupPort {
+  const playbook = o.playbook ?? join(ansibleDir(), 'site.yml');
+  const hash = (): Promise<string> => hashPlaybooks(dirname(playbook));
+  const simulated = new SimulatedHostSetup(hash);
+  const ansible = new AnsibleHostSetup({ playbook, clock: o.clock, ...(o.extraVars ? { extraVars: o.extraVars } : {}), ...(o.sshWaitMs ? { sshWaitMs: o.sshWaitMs } : {}) });
+
+  async function sshPort(input: HostSetupInput): Promise<number> {
+    if (!o.simulated) return 22;
+    const res = await fetch(`${o.simControlUrl}/_sim/hetzner/ssh-endpoints`);
+    const map = (await res.json()) as Record<string, { port: number }>;
+    const ep = map[String(input.serverId)];
+    if (!ep) throw new TerminalError('NoSshEndpoint', `the simulator gave server ${input.serverId} no SSH endpoint`);
+    return ep.port;
+  }
+
+  return {
+    playbookHash: hash,
+    async setup(input, signal, onLine) {
+      if (isDocumentationAddress(input.ipv4)) {
+        if (!o.simulated) throw new TerminalError('DocumentationAddress', `${input.ipv4} is a documentation address; nothing connects to it`);
+        return simulated.setup(input, signal, onLine);
+      }
+      // In simulate mode nothing outside loopback is ever contacted.
+      if (o.simulated && !isLoopback(input.ipv4)) throw new TerminalError('NotLoopback', `simulate mode only contacts loopback servers, not ${input.ipv4}`);
+      const port = await sshPort(input);
+      const { privateKey } = o.identity.get();
+      let hostKey = input.hostKey;
+      let recorded: string | undefined;
+      if (!hostKey) {
+        // Trust on first use, only for servers whose key we could not generate (adopted ones); pinned from now on.
+        const conn = await connectPinned({ host: input.ipv4, port, username: 'root', privateKey, signal });
+        recorded = hostKey = conn.hostKey;
+        conn.close();
+        onLine(`ssh: recorded host key of ${input.ipv4} at first contact`);
+      }
+      const res = await ansible.setup(
+        { host: input.ipv4, port, privateKey, hostKey, hostname: input.name, authorizedKeys: input.authorizedKeys, setup: input.setup },
+        signal, onLine,
+      );
+      return { playbookHash: res.playbookHash, ...(recorded ? { hostKey: recorded } : {}) };
+    },
+  };
+}
