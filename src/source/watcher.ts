@@ -80,7 +80,8 @@ export function watchDesired(dir: string, opts: WatchDesiredOptions): DesiredWat
       poll();
       return Promise.resolve();
     }
-    const w = watch(root, { ignoreInitial: true, ignored, persistent: true });
+    // Symlinked directories are not followed, matching the loader's scan.
+    const w = watch(root, { ignoreInitial: true, ignored, persistent: true, followSymlinks: false });
     watcher = w;
     w.on('all', (event, path) => {
       if (closed || watcher !== w) return;

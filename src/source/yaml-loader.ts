@@ -82,6 +82,9 @@ const isEmptyDocument = (doc: Document): boolean => {
 
 const start = (doc: Document): number | undefined => (doc.contents as { range?: number[] } | null)?.range?.[0];
 
+/** Issues at these paths mean the document's key itself is in doubt. */
+const IDENTITY_PATHS = /^(\/apiVersion|\/kind|\/metadata(\/name)?)$/;
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** parseDesiredText parses and validates every document of one file's text. */
@@ -125,7 +128,10 @@ export function parseDesiredText(text: string, file: string, opts: LoaderOptions
     const name = str(typeof v.metadata === 'object' && v.metadata !== null ? v.metadata.name : undefined);
     const result = check(value, { owned: true });
     if (!result.object) {
-      if (kind && name && isKind(kind)) out.invalidKeys.push(objectKey(kind, name));
+      // Only a document whose kind and name are themselves valid can keep "its" last good version; for any other
+      // we cannot tell which object it was meant to be, so the whole file keeps its last good objects.
+      const identified = kind && name && isKind(kind) && !result.issues.some((i) => IDENTITY_PATHS.test(i.path));
+      if (identified) out.invalidKeys.push(objectKey(kind, name));
       else out.complete = false;
       const located = result.issues.map((issue) => ({ issue, offset: offsetOf(doc, issue.path) }));
       for (const { issue, offset } of located.sort((a, b) => a.offset - b.offset)) {

@@ -84,6 +84,19 @@ describe('DesiredStore', () => {
     expect(report.problems.map(formatProblem)).toEqual(['a.yaml:20:3: DNSRecord/b: spec.ttl: must be an integer from 60 to 86400 or "auto" (got 5)']);
   });
 
+  it('keeps the last good objects of a file when a document no longer says which object it is', () => {
+    const dir = tempDir();
+    const file = write(dir, 'a.yaml', `${record('a', 'v1')}---\n${record('b', 'v1')}`);
+    const store = new DesiredStore(dir, { cwd: dir });
+    store.loadAll();
+    // b's name becomes invalid: it might be b or a new object, so nothing from this file is dropped.
+    writeFileSync(file, `${record('a', 'v2')}---\n${record('B_b', 'v2')}`);
+    const report = store.reload([file]);
+    expect(changes(report)).toEqual({ added: [], updated: ['DNSRecord/a'], removed: [] });
+    expect(contentOf(store, 'DNSRecord/b')).toBe('v1');
+    expect(report.problems.map((p) => `${p.line}:${p.col} ${p.kind}/${p.name}`)).toEqual(['14:3 DNSRecord/B_b', '17:3 DNSRecord/B_b']);
+  });
+
   it('applies neither copy of a duplicate: the version already in force stays, at both places a problem', () => {
     const dir = tempDir();
     write(dir, 'a.yaml', record('www', 'from-a'));
