@@ -69,6 +69,7 @@ export class StatusStore {
   load(): { errors: string[] } {
     const errors: string[] = [];
     this.#states.clear();
+    removeStaleTemps(this.#dir);
     for (const st of readAllStates(this.#dir, errors)) this.#states.set(st.key, st);
     return { errors };
   }
@@ -148,6 +149,20 @@ export function readAllStates(objectsDir: string, errors: string[] = []): Object
     }
   }
   return out.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** removeStaleTemps deletes temp files a crash left mid-write; the real files are intact beside them. */
+function removeStaleTemps(objectsDir: string): void {
+  if (!existsSync(objectsDir)) return;
+  for (const kind of readdirSync(objectsDir)) {
+    let files: string[];
+    try { files = readdirSync(join(objectsDir, kind)); } catch { continue; }
+    for (const f of files) {
+      if (f.startsWith('.') && f.endsWith('.tmp')) {
+        try { unlinkSync(join(objectsDir, kind, f)); } catch { /* raced with another cleaner */ }
+      }
+    }
+  }
 }
 
 /** addEvent records an event, merging it into an identical recent one. */
