@@ -200,8 +200,14 @@ export function createServerController(deps: ServerDeps): Reconciler {
     const res = await deps.host.setup(
       { serverId: server.id, name: ctx.name, ipv4, hostKey: ctx.internal.hostKey as string | undefined, setup, authorizedKeys: spec.sshKeys ?? [] },
       ctx.signal,
-      (line) => { lines.push(line); if (/^(TASK|PLAY) \[/.test(line)) ctx.progress('SettingUp', line.replace(/\*+$/, '').trim()); },
+      (line) => {
+        lines.push(line);
+        ctx.log.info({ ansible: line }, 'setup output');
+        if (/^(TASK|PLAY) \[/.test(line)) ctx.progress('SettingUp', line.replace(/\*+$/, '').trim());
+      },
     );
+    const recap = lines.filter((l) => /\bok=\d+/.test(l)).pop();
+    if (recap) ctx.event('Normal', 'SetupOutput', recap.trim());
     ctx.persist({ setupKey, playbookHash: res.playbookHash, ...(res.hostKey && !ctx.internal.hostKey ? { hostKey: res.hostKey } : {}) });
     ctx.event('Normal', 'SetUp', `playbooks applied (${res.playbookHash.slice(0, 12)})`);
     return res.playbookHash;

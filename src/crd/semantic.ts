@@ -71,14 +71,21 @@ export function sshKeyError(line: string): string | undefined {
   return undefined;
 }
 
-/** timezoneValid asks ICU whether the time zone exists. */
+const tzCache = new Map<string, boolean>();
+
+/** timezoneValid asks ICU whether the time zone exists; answers are cached because ICU is slow to ask. */
 function timezoneValid(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+  let ok = tzCache.get(tz);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    if (tzCache.size < 1000) tzCache.set(tz, ok);
   }
+  return ok;
 }
 
 /** checkServer: Hetzner label keys, SSH keys that decode and are not repeated, a DNS name inside its zone, a real time zone. */

@@ -8,6 +8,7 @@ import { objectKey, type DesiredObject, type Problem } from '../engine/types.js'
 import { displayFile } from './ignore.js';
 import { withPlainEnv } from './plain-env.js';
 import { offsetOf } from './yaml-position.js';
+import { fastParse } from './yaml-fast.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_ALIAS_COUNT = 100;
@@ -89,6 +90,26 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 
 /** parseDesiredText parses and validates every document of one file's text. */
 export function parseDesiredText(text: string, file: string, opts: LoaderOptions = {}): FileLoad {
+  return fastLoad(text, file, opts) ?? fullLoad(text, file, opts);
+}
+
+/** fastLoad handles files whose documents are all valid; any doubt returns undefined for the full, positional load. */
+function fastLoad(text: string, file: string, opts: LoaderOptions): FileLoad | undefined {
+  const docs = fastParse(text);
+  if (!docs) return undefined;
+  const shownFile = displayFile(file, opts.cwd);
+  const out: FileLoad = { file, objects: [], invalidKeys: [], complete: true, problems: [] };
+  for (const d of docs) {
+    const result = check(d.value, { owned: true });
+    if (!result.object) return undefined;
+    const obj = result.object;
+    out.objects.push({ key: objectKey(obj.kind, obj.metadata.name), object: obj, source: { file: shownFile, line: d.line, col: d.col }, specHash: specHash(obj.spec) });
+  }
+  return out;
+}
+
+/** fullLoad parses with source positions so every problem gets its exact LINE:COL. */
+function fullLoad(text: string, file: string, opts: LoaderOptions): FileLoad {
   const shownFile = displayFile(file, opts.cwd);
   const out: FileLoad = { file, objects: [], invalidKeys: [], complete: true, problems: [] };
   const lc = new LineCounter();

@@ -74,3 +74,14 @@ export interface ListItem {
 export function condition(item: ListItem, type: string): string | undefined {
   return item.status.conditions.find((c) => c.type === type)?.status;
 }
+
+/** until polls `check` every few ms until it returns a value other than undefined, or fails after timeoutMs. */
+export async function until<T>(check: () => T | undefined, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
