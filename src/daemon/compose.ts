@@ -55,6 +55,8 @@ export interface Runtime {
   load(): LoadReport;
   /** reload re-reads the given paths (a watcher batch) and returns what changed. */
   reload(files: string[]): LoadReport;
+  /** reloadCredentials re-reads tokens from the vault and environment; true when a client was replaced. */
+  reloadCredentials(): boolean;
   /** close stops the embedded simulator (the manager is stopped separately). */
   close(): Promise<void>;
 }
@@ -118,6 +120,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       metrics.desiredProblems.set(lastLoad.problems.length);
       return lastLoad;
     },
+    reloadCredentials: () => providers.update(resolveEndpoints(o.cloud, vault, o.env, simUrl)),
     async close() { await sim?.close(); },
   };
 }

@@ -24,16 +24,47 @@ function missing<T extends object>(what: string, scope: string, hint: string): T
   });
 }
 
+/** Providers are the two ports plus `update`, which swaps in new clients when a token or endpoint changed (SIGHUP). */
+export interface Providers {
+  dns: DnsPort;
+  hcloud: ServerPort;
+  update(ep: Endpoints): boolean;
+}
+
+/** swappable forwards every call to the current target, so controllers keep one port while clients are replaced. */
+function swappable<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get: (_t, prop) => {
+      const target = current() as Record<string | symbol, unknown>;
+      const v = target[prop];
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 /** buildProviders creates the Hetzner and Cloudflare clients for the resolved endpoints. */
-export function buildProviders(ep: Endpoints, metrics: Metrics, clock: Clock, env: NodeJS.ProcessEnv = {}): { dns: DnsPort; hcloud: ServerPort } {
+export function buildProviders(ep: Endpoints, metrics: Metrics, clock: Clock, env: NodeJS.ProcessEnv = {}): Providers {
   const cfRate = parseRate(env.LIVCHAT_CLOUDFLARE_RATE_LIMIT, 1200, 300);
   const hzRate = parseRate(env.LIVCHAT_HETZNER_RATE_LIMIT, 3600, 3600);
   const count = (provider: string) => (op: string, status: number): void => { metrics.providerApiRequests.inc({ provider, operation: op, code: String(status) }); };
-  const dns: DnsPort = ep.cloudflare.token
-    ? new CloudflareDns({ token: ep.cloudflare.token, baseURL: ep.cloudflare.url, clock, onRequest: count('cloudflare'), limiter: new TokenBucket({ ...cfRate, clock }) })
-    : missing('Cloudflare', 'cloudflare-token', 'run `livchat secret set cloudflare-token` or set CLOUDFLARE_API_TOKEN');
-  const hcloud: ServerPort = ep.hetzner.token
-    ? new HetznerClient({ token: ep.hetzner.token, endpoint: ep.hetzner.url, clock, onRequest: count('hetzner'), limiter: new TokenBucket({ ...hzRate, clock }) })
-    : missing('Hetzner', 'hetzner-token', 'run `livchat secret set hetzner-token` or set HCLOUD_TOKEN');
-  return { dns, hcloud };
+  const makeDns = (e: Endpoints): DnsPort => e.cloudflare.token
+    ? new CloudflareDns({ token: e.cloudflare.token, baseURL: e.cloudflare.url, clock, onRequest: count('cloudflare'), limiter: new TokenBucket({ ...cfRate, clock }) })
+    : missing('Cloudflare', 'cloudflare-token', 'run `livchat secret set cloudflare-token` or set CLOUDFLARE_API_TOKEN, then reload');
+  const makeHcloud = (e: Endpoints): ServerPort => e.hetzner.token
+    ? new HetznerClient({ token: e.hetzner.token, endpoint: e.hetzner.url, clock, onRequest: count('hetzner'), limiter: new TokenBucket({ ...hzRate, clock }) })
+    : missing('Hetzner', 'hetzner-token', 'run `livchat secret set hetzner-token` or set HCLOUD_TOKEN, then reload');
+  let cur = ep;
+  let dns = makeDns(ep);
+  let hcloud = makeHcloud(ep);
+  return {
+    dns: swappable(() => dns),
+    hcloud: swappable(() => hcloud),
+    update(next) {
+      let changed = false;
+      if (next.cloudflare.token !== cur.cloudflare.token || next.cloudflare.url !== cur.cloudflare.url) { dns = makeDns(next); changed = true; }
+      if (next.hetzner.token !== cur.hetzner.token || next.hetzner.url !== cur.hetzner.url) { hcloud = makeHcloud(next); changed = true; }
+      cur = next;
+      return changed;
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { createRuntime, type Runtime } from '../../src/daemon/compose.js';
 import { startSimCloud } from '../../src/sim/cloud.js';
 import type { ServerRecord } from '../../src/sim/hetzner.js';
 import { getCondition, READY, STALLED } from '../../src/engine/conditions.js';
+import { Vault } from '../../src/store/vault.js';
 import { generateEd25519KeyPair, sameKey, type KeyPair } from '../../src/host/keys.js';
 import { hashPlaybooks } from '../../src/host/playbook-hash.js';
 import { freePort, hostToolsMissing, startSshd, type TestSshd } from '../helpers/sshd.js';
@@ -30,6 +31,7 @@ afterEach(async () => {
 
 interface World {
   rt: Runtime;
+  stateDir: string;
   simUrl: string;
   sshPort: number;
   work: string;
@@ -57,14 +59,15 @@ async function startWorld(): Promise<World> {
   });
   expect(res.status).toBe(200);
 
+  const stateDir = join(root, 'state');
   const rt = await createRuntime({
-    dir: desired, stateDir: join(root, 'state'), instance: 'realssh', cloud: { mode: 'sim', url: sim.urls.url }, env: {},
+    dir: desired, stateDir, instance: 'realssh', cloud: { mode: 'sim', url: sim.urls.url }, env: {},
     playbook: SMOKE, playbookVars: { smoke_dir: work }, logLevel: 'silent',
   });
   cleanup.push(() => rt.close());
   rt.manager.start();
   cleanup.push(() => rt.manager.stop(5_000));
-  return { rt, simUrl: sim.urls.url, sshPort, work, servers: () => [...sim.hetzner.servers.values()] };
+  return { rt, stateDir, simUrl: sim.urls.url, sshPort, work, servers: () => [...sim.hetzner.servers.values()] };
 }
 
 /** awaitCloudInit plays cloud-init's part: it reads the created server's user_data host key and the registered SSH key. */
@@ -108,7 +111,9 @@ describe.skipIf(!!missing)('daemon over real SSH (sshd on 127.0.0.1 + smoke play
     // The pinned key is the one generated for user_data, and it is the key sshd presented.
     expect(st.internal.hostKey).toBe(hostKey.publicKey);
     expect(sameKey(st.internal.hostKey as string, sshd.hostKey.publicKey)).toBe(true);
-    // The daemon logged in with the identity it registered at Hetzner.
+    // The key sshd authorised (the one registered at Hetzner) is the daemon's generated identity from its vault.
+    const vault = await Vault.open({ stateDir: w.stateDir, env: {} });
+    expect(sameKey(vault.get('ssh-public-key')!, authorizedKey)).toBe(true);
     expect(w.servers()).toHaveLength(1);
     // The playbook really ran over the connection, with the spec's setup variables.
     const marker = readFileSync(join(w.work, 'smoke-ran'), 'utf8');

@@ -21,6 +21,8 @@ describe(`apply of ${RECORDS} records under a ${LIMIT}/${WINDOW_MS / 1000}s Clou
   let desired: string;
   let stateDir: string;
   beforeAll(async () => {
+    // Load the command's modules up front so module loading is not timed.
+    await import('../../src/cli/commands/apply.js');
     sim = await startSimCloud({ zones: ['example.com'] });
     sim.cloudflare.setRateLimit(LIMIT, WINDOW_MS);
     desired = tempDir('lc-rate-desired-');
@@ -31,11 +33,19 @@ describe(`apply of ${RECORDS} records under a ${LIMIT}/${WINDOW_MS / 1000}s Clou
   });
 
   it('sends every request within the limit (zero 429s) and converges all 300 to Ready', async () => {
-    const started = Date.now();
-    const r = await cli(['apply', desired, '--sim', sim.urls.url, '--state-dir', stateDir, '--instance', 'rate', '--log-level', 'silent', '--timeout', '60s'], {
-      env: { HOME: stateDir, LIVCHAT_CLOUDFLARE_RATE_LIMIT: `${LIMIT}/${WINDOW_MS / 1000}` },
-    });
-    const wallMs = Date.now() - started;
+    // Sample the simulator's counter to learn when the first request arrived: the limit's clock starts there.
+    let firstAt: number | undefined;
+    const sampler = setInterval(() => { if (sim.server.requests().total > 0) firstAt ??= Date.now(); }, 5);
+    let r: Awaited<ReturnType<typeof cli>>;
+    let spanMs: number;
+    try {
+      r = await cli(['apply', desired, '--sim', sim.urls.url, '--state-dir', stateDir, '--instance', 'rate', '--log-level', 'silent', '--timeout', '60s'], {
+        env: { HOME: stateDir, LIVCHAT_CLOUDFLARE_RATE_LIMIT: `${LIMIT}/${WINDOW_MS / 1000}` },
+      });
+      spanMs = Date.now() - firstAt!;
+    } finally {
+      clearInterval(sampler);
+    }
     const req = sim.server.requests();
     expect(req.byStatus['429'] ?? 0).toBe(0);
     expect(r.stderr).toBe('');
@@ -46,11 +56,14 @@ describe(`apply of ${RECORDS} records under a ${LIMIT}/${WINDOW_MS / 1000}s Clou
     const list = JSON.parse((await cli(['get', 'dnsrecords', '-o', 'json', '--state-dir', stateDir])).stdout) as { items: ListItem[] };
     expect(list.items.filter((i) => condition(i, 'Ready') === 'True')).toHaveLength(RECORDS);
 
-    // The limit really binds: the run cannot be faster than the windows allow; and it should not be much slower.
+    // The limit really binds: the run cannot be faster than the windows allow.
     const min = minimumMs(req.total);
-    expect(min).toBeGreaterThanOrEqual(4 * WINDOW_MS);
-    expect(wallMs).toBeGreaterThanOrEqual(min);
-    // The bench holds the 1.1× bound at the real 10 s window; here start-up is a larger share of a 2 s window.
-    expect(wallMs / min).toBeLessThan(1.25);
+    const waits = min / WINDOW_MS;
+    expect(waits).toBeGreaterThanOrEqual(4);
+    expect(spanMs).toBeGreaterThanOrEqual(min);
+    // Nor much slower: a reset is announced in whole seconds, so each wait may overshoot the window by under 1 s,
+    // plus the last burst itself (a few seconds allowed under a loaded test run). The 1.1× bound is held by
+    // bench/dns-rate.ts at the real 10 s window.
+    expect(spanMs).toBeLessThan(min + waits * 1000 + 5000);
   });
 });

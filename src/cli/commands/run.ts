@@ -64,6 +64,7 @@ const run: CommandFn = async (io, g, args, opts) => {
 
   await new Promise<void>((resolveStop) => {
     const onHup = (): void => {
+      if (rt.reloadCredentials()) log.info('provider credentials changed; clients replaced');
       const r = rt.load();
       report(r, 'SIGHUP');
       manager.desiredChanged([...r.added, ...r.updated, ...r.removed]);
