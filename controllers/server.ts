@@ -39,7 +39,7 @@ export interface ServerDeps {
   fingerprint(publicKey: string): string;
   /** @default 600000 */
   resyncMs?: number;
-  /** How long a server may be missing from lists after its create before we decide the create never happened. @default 60000 */
+  /** How long a server may be missing from lists after an interrupted create before we decide it never happened (Hetzner lists are consistent within seconds). @default 15000 */
   createGraceMs?: number;
 }
 
@@ -48,7 +48,7 @@ const POLL_MS = 5000;
 /** createServerController builds the Server reconciler. */
 export function createServerController(deps: ServerDeps): Reconciler {
   const resyncMs = deps.resyncMs ?? 600_000;
-  const grace = deps.createGraceMs ?? 60_000;
+  const grace = deps.createGraceMs ?? 15_000;
   const lists = new Map<string, SharedList<number, Server>>();
   let keyId: Promise<number> | undefined;
 
@@ -98,8 +98,8 @@ export function createServerController(deps: ServerDeps): Reconciler {
     const sshKey = await ensureSshKey(ctx.instance);
     const hostKey = deps.newHostKey();
     // The durable mark comes first: after a crash we search for the server instead of creating a second one.
-    ctx.persist({ createPending: { at: deps.clock.now() }, hostKey: hostKey.publicKey });
     ctx.progress('Creating', `POST /servers ${spec.serverType} in ${spec.location}`);
+    ctx.persist({ createPending: { at: deps.clock.now() }, hostKey: hostKey.publicKey });
     let res: CreateServerResult;
     try {
       res = await deps.hcloud.createServer({

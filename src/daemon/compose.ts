@@ -16,7 +16,7 @@ import { resolveEndpoints, type CloudMode, type Endpoints } from './credentials.
 import { buildProviders } from './providers.js';
 import { createDnsRecordController } from '../../controllers/dns-record.js';
 import { createServerController } from '../../controllers/server.js';
-import { isRecordNotFound } from '../providers/cloudflare.js';
+import { isRecordNotFound } from '../providers/cloudflare-not-found.js';
 import { buildHostSetup } from './host-setup.js';
 import { loadIdentity } from './identity.js';
 import { desiredZones } from './zones.js';
@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   /** Entry playbook for host setup (tests use a smoke playbook). @default ansible/site.yml */
   playbook?: string;
   playbookVars?: Record<string, unknown>;
+  /** How long a server may be missing after an interrupted create before creating again. @default 15000 */
+  serverCreateGraceMs?: number;
 }
 
 /** Runtime is one assembled daemon (or apply/plan run), not yet started. */
@@ -96,7 +98,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   });
   const reconcilers: Reconciler[] = [
     createDnsRecordController({ dns: providers.dns, clock, isNotFound: isRecordNotFound, onDrift: (fields) => { for (const f of fields) metrics.driftDetected.inc({ kind: 'DNSRecord', field: f }); } }),
-    createServerController({ hcloud: providers.hcloud, host, clock, ...identity.serverDeps }),
+    createServerController({ hcloud: providers.hcloud, host, clock, ...identity.serverDeps, ...(o.serverCreateGraceMs !== undefined ? { createGraceMs: o.serverCreateGraceMs } : {}) }),
   ];
   const store = new StatusStore(o.stateDir);
   const { errors } = store.load();

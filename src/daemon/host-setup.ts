@@ -34,7 +34,8 @@ export function buildHostSetup(o: HostSetupOptions): HostSetupPort {
 
   async function sshPort(input: HostSetupInput): Promise<number> {
     if (!o.simulated) return 22;
-    const res = await fetch(`${o.simControlUrl}/_sim/hetzner/ssh-endpoints`);
+    const res = await fetch(`${o.simControlUrl}/_sim/hetzner/ssh-endpoints`, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new TerminalError('NoSshEndpoint', `the simulator's ssh-endpoints answered ${res.status}`);
     const map = (await res.json()) as Record<string, { port: number }>;
     const ep = map[String(input.serverId)];
     if (!ep) throw new TerminalError('NoSshEndpoint', `the simulator gave server ${input.serverId} no SSH endpoint`);

@@ -2,7 +2,7 @@
 import type { Clock } from '../engine/clock.js';
 import { TerminalError } from '../engine/errors.js';
 import type { Metrics } from '../obs/metrics.js';
-import { CloudflareDns } from '../providers/cloudflare.js';
+import type { CloudflareDnsOptions } from '../providers/cloudflare.js';
 import { HetznerClient } from '../providers/hetzner.js';
 import type { DnsPort } from '../../controllers/dns-record.js';
 import type { ServerPort } from '../../controllers/server.js';
@@ -31,6 +31,18 @@ export interface Providers {
   update(ep: Endpoints): boolean;
 }
 
+/** lazyDns loads the Cloudflare SDK on the first DNS call: it costs about a second at start-up that servers-only runs skip. */
+function lazyDns(opts: CloudflareDnsOptions): DnsPort {
+  let client: Promise<DnsPort> | undefined;
+  const get = (): Promise<DnsPort> => (client ??= import('../providers/cloudflare.js').then((m) => new m.CloudflareDns(opts)));
+  return new Proxy({} as DnsPort, {
+    get: (_t, prop) => async (...args: unknown[]) => {
+      const c = (await get()) as unknown as Record<string | symbol, (...a: unknown[]) => unknown>;
+      return c[prop]!(...args);
+    },
+  });
+}
+
 /** swappable forwards every call to the current target, so controllers keep one port while clients are replaced. */
 function swappable<T extends object>(current: () => T): T {
   return new Proxy({} as T, {
@@ -48,7 +60,7 @@ export function buildProviders(ep: Endpoints, metrics: Metrics, clock: Clock, en
   const hzRate = parseRate(env.LIVCHAT_HETZNER_RATE_LIMIT, 3600, 3600);
   const count = (provider: string) => (op: string, status: number): void => { metrics.providerApiRequests.inc({ provider, operation: op, code: String(status) }); };
   const makeDns = (e: Endpoints): DnsPort => e.cloudflare.token
-    ? new CloudflareDns({ token: e.cloudflare.token, baseURL: e.cloudflare.url, clock, onRequest: count('cloudflare'), limiter: new TokenBucket({ ...cfRate, clock }) })
+    ? lazyDns({ token: e.cloudflare.token, baseURL: e.cloudflare.url, clock, onRequest: count('cloudflare'), limiter: new TokenBucket({ ...cfRate, clock }) })
     : missing('Cloudflare', 'cloudflare-token', 'run `livchat secret set cloudflare-token` or set CLOUDFLARE_API_TOKEN, then reload');
   const makeHcloud = (e: Endpoints): ServerPort => e.hetzner.token
     ? new HetznerClient({ token: e.hetzner.token, endpoint: e.hetzner.url, clock, onRequest: count('hetzner'), limiter: new TokenBucket({ ...hzRate, clock }) })

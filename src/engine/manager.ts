@@ -245,7 +245,10 @@ export class Manager {
         log.info({ reason, type }, message);
       },
       progress: (phase, message) => {
-        store.update(key, (s) => { s.status.phase = phase; if (message !== undefined) s.status.progress = message; else delete s.status.progress; });
+        // Progress lives in memory (apply and HTTP read it there); only a new phase is written at once.
+        const changed = store.get(key)?.status.phase !== phase;
+        store.stage(key, (s) => { s.status.phase = phase; if (message !== undefined) s.status.progress = message; else delete s.status.progress; });
+        if (changed) store.flush(key);
       },
       // The edge is registered at once, so a dependency that changes during this reconcile re-queues it.
       dependency: (depKey) => { deps.add(depKey); this.#setDeps(key, new Set([...(this.#deps.get(key) ?? []), depKey])); return this.#view(depKey); },

@@ -5,7 +5,9 @@ import { ProviderError, RetryableError, TerminalError } from '../engine/errors.j
 /** Scope shared by every auth failure of one token, so the engine emits one event, not one per object. */
 export const TOKEN_SCOPE = 'cloudflare-token';
 /** Cloudflare's "Record does not exist." code: callers treat it as already gone. */
-export const RECORD_NOT_FOUND = '81044';
+import { RECORD_NOT_FOUND } from './cloudflare-not-found.js';
+
+export { RECORD_NOT_FOUND, isRecordNotFound } from './cloudflare-not-found.js';
 
 // 9109/10000 bad or under-privileged token, 1000 invalid token, 9103/9106 key auth, 6003/6103/6111 malformed headers.
 const AUTH_CODES = new Set([1000, 9103, 9106, 9109, 10000, 6003, 6103, 6111]);
@@ -56,14 +58,6 @@ export function classifyCloudflareError(err: unknown, secret: string, now: () =>
   if (status === 408 || status === 409 || status >= 500) return new RetryableError('ProviderUnavailable', pe.message, { cause: pe });
   if (status === 400 || status === 422) return new TerminalError('InvalidRecord', pe.message, { cause: pe });
   return pe;
-}
-
-/** isRecordNotFound tells whether an error (or its cause) is Cloudflare's 81044 "Record does not exist.". */
-export function isRecordNotFound(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    if (e instanceof ProviderError && e.provider === 'cloudflare' && e.code === RECORD_NOT_FOUND) return true;
-  }
-  return false;
 }
 
 /** parseRetryAfter reads `retry-after` as seconds or an HTTP date, in ms. */

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Vault } from '../../src/store/vault.js';
 import { cli, condition, dnsYaml, tempDir, writeFiles, type ListItem } from '../helpers/cli.js';
 
 let desired: string;
@@ -160,7 +161,6 @@ describe('livchat secret', () => {
   it('set keeps inner newlines and strips exactly one trailing newline', async () => {
     const dir = tempDir('lc-secret-');
     expect((await cli(['secret', 'set', 'multi', '--state-dir', dir], { stdin: 'line one\nline two\n\n' })).code).toBe(0);
-    const { Vault } = await import('../../src/store/vault.js');
     const v = await Vault.open({ stateDir: dir, env: {} });
     expect(v.get('multi')).toBe('line one\nline two\n');
   });

@@ -10,7 +10,7 @@ import {
 
 const ROUNDS = 20;
 const INSTANCE = 'crash';
-const ACTION_MS = 300;
+const ACTION_MS = 100;
 // Fixed by default so a failure can be replayed; set LIVCHAT_CRASH_SEED to explore other kill points.
 const SEED = Number(process.env.LIVCHAT_CRASH_SEED ?? 20_251_129);
 
@@ -35,10 +35,10 @@ interface KillPlan { after: 'post' | 'listening'; delayMs: number }
 
 const rand = mulberry32(SEED);
 const plans: KillPlan[] = Array.from({ length: ROUNDS }, (_, i) =>
-  // Every fourth round kills at the start of creation (listing, SSH key), before the create mark in practice: a kill
-  // between the mark and the POST reaching the API costs the restart the 60 s create grace. The rest land between the
-  // POST and Ready (create action, protection action, host setup).
-  i % 4 === 3 ? { after: 'listening', delayMs: Math.floor(rand() * 150) } : { after: 'post', delayMs: Math.floor(rand() * 900) });
+  // Every fourth round kills right after the file appears (the watcher's batch, listing, before the create mark in
+  // practice: a kill between the mark and the POST reaching the API costs the restart the 15 s create grace). The rest
+  // land between the POST and Ready (create action, protection action, host setup).
+  i % 4 === 3 ? { after: 'listening', delayMs: Math.floor(rand() * 150) } : { after: 'post', delayMs: Math.floor(rand() * 400) });
 
 interface SimServerRecord { id: number; name: string; labels: Record<string, string> }
 interface PersistedState { status: { conditions: Array<{ type: string; status: string; reason: string }> }; internal: Record<string, unknown> }
@@ -68,14 +68,22 @@ function serverYaml(name: string): string {
 const isReady = (o: { status: { conditions: Array<{ type: string; status: string }> } } | undefined): boolean =>
   !!o?.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 
-/** killDuringCreation starts a daemon, waits for the planned point, SIGKILLs it by PID and records what was hit. */
+/** running is the daemon that finished the previous round; the next round's file reaches it through the watcher. */
+let running: LivchatProcess | undefined;
+
+/**
+ * killDuringCreation adds the round's Server file (picked up by the running daemon's watcher, or by a fresh daemon in
+ * round 1), waits for the planned point, SIGKILLs the daemon by PID and records what was hit.
+ */
 async function killDuringCreation(round: number, name: string, plan: KillPlan): Promise<void> {
   const started = Date.now();
   const before = await postCount();
-  const d = startDaemon({ stateDir, simUrl: sim.urls.url, desiredDir, instance: INSTANCE });
+  writeFileSync(join(desiredDir, `server-${round}.yaml`), serverYaml(name));
+  const d = running ?? startDaemon({ stateDir, simUrl: sim.urls.url, desiredDir, instance: INSTANCE });
+  running = undefined;
   if (plan.after === 'post') {
     await waitFor(async () => (await postCount()) > before, { timeoutMs: 30_000, intervalMs: 5, what: `POST /v1/servers for ${name}` });
-  } else {
+  } else if (round === 1) {
     await d.waitLine(/"msg":"livchat daemon listening"/, 30_000);
   }
   if (plan.delayMs > 0) await new Promise((r) => setTimeout(r, plan.delayMs));
@@ -90,14 +98,14 @@ async function killDuringCreation(round: number, name: string, plan: KillPlan): 
   });
 }
 
-/** restartUntilReady starts the daemon again, waits for Server/<name> Ready over its HTTP API, and SIGTERMs it. */
+/** restartUntilReady starts the daemon again and waits for Server/<name> Ready over its HTTP API; it keeps running. */
 async function restartUntilReady(name: string): Promise<ApiObject[]> {
   const d = startDaemon({ stateDir, simUrl: sim.urls.url, desiredDir, instance: INSTANCE });
   const http = await daemonHttpUrl(d);
-  // A kill between the create mark and the POST reaching the API makes the restart wait out the 60 s create grace.
+  // A kill between the create mark and the POST reaching the API makes the restart wait out the 15 s create grace.
   await waitFor(async () => isReady(await getJson<ApiObject>(`${http}/api/v1/objects/Server/${name}`)), { timeoutMs: 90_000, intervalMs: 25, what: `Server/${name} Ready` });
   const objects = (await getJson<{ items: ApiObject[] }>(`${http}/api/v1/objects/Server`)).items;
-  expect(await d.stop('SIGTERM', 15_000)).toEqual({ code: 0, signal: null });
+  running = d;
   return objects;
 }
 
@@ -124,7 +132,6 @@ describe('crash-safe creation under SIGKILL (real child processes)', () => {
   for (let round = 1; round <= ROUNDS; round++) {
     const name = `s${round}`;
     it(`round ${round}: SIGKILL at ${plans[round - 1]!.after}+${plans[round - 1]!.delayMs}ms, restart, exactly one ${name}`, async () => {
-      writeFileSync(join(desiredDir, `server-${round}.yaml`), serverYaml(name));
       await killDuringCreation(round, name, plans[round - 1]!);
       const objects = await restartUntilReady(name);
 
@@ -148,6 +155,9 @@ describe('crash-safe creation under SIGKILL (real child processes)', () => {
   }
 
   it(`ends with ${ROUNDS} servers, all owned, and most kills landed mid-creation`, async () => {
+    // The last daemon drains and exits cleanly on SIGTERM.
+    expect(await running!.stop('SIGTERM', 15_000)).toEqual({ code: 0, signal: null });
+    running = undefined;
     const servers = await simServers();
     expect(servers.map((s) => s.name).sort()).toEqual(Array.from({ length: ROUNDS }, (_, i) => `s${i + 1}`).sort());
     for (const s of servers) expect(s.labels).toMatchObject({ 'managed-by': 'livchat', 'livchat.ai/instance': INSTANCE, 'livchat.ai/object': s.name });
