@@ -144,7 +144,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     switch (action.type) {
       case 'conflict': {
         const owner = parseOwner(action.record.comment);
-        throw new TerminalError('Conflict', `a ${action.record.type} record for ${action.record.name} already exists and is ${owner ? `owned by ${owner.instance}:${owner.name}` : 'not managed by livchat'}; annotate livchat.ai/adopt: "true" to take it over`);
+        throw new TerminalError('Conflict', `${/^[AEFHILMNORSX]/.test(action.record.type) ? 'an' : 'a'} ${action.record.type} record for ${action.record.name} already exists and is ${owner ? `owned by ${owner.instance}:${owner.name}` : 'not managed by livchat'}; annotate livchat.ai/adopt: "true" to take it over`);
       }
       case 'create':
         try {

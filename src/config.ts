@@ -25,6 +25,9 @@ export function resolveStateDir(flag: string | undefined, env: NodeJS.ProcessEnv
 
 const INSTANCE_RE = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
+/** validInstance tells whether a name can mark external resources (labels and DNS comments accept it). */
+export const validInstance = (name: string): boolean => INSTANCE_RE.test(name);
+
 /** resolveInstance returns the installation name: --instance (remembered), else the stored one, else a new one. */
 export function resolveInstance(stateDir: string, flag: string | undefined): string {
   const file = join(stateDir, 'instance');

@@ -1,7 +1,7 @@
 // The `livchat` command tree: parses argv with commander and dispatches to one file per command.
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT, type CliIO } from './io.js';
-import type { GlobalOptions } from '../config.js';
+import { validInstance, type GlobalOptions } from '../config.js';
 
 /** CommandFn runs one command and returns its exit code. */
 export type CommandFn = (io: CliIO, g: GlobalOptions, args: string[], opts: Record<string, unknown>) => Promise<number>;
@@ -36,6 +36,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   const bind = (name: keyof typeof commands) => async (...a: unknown[]): Promise<void> => {
     const cmd = a[a.length - 1] as Command;
     const g = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+    if (g.instance !== undefined && !validInstance(g.instance)) throw new CliError(`invalid --instance ${JSON.stringify(g.instance)}: use 1-32 lowercase letters, digits and '-'`, EXIT.usage);
     const args = (a.slice(0, -2).flat().filter((x) => typeof x === 'string')) as string[];
     code = await commands[name](io, { stateDir: g.stateDir, instance: g.instance, logLevel: g.logLevel, logFormat: g.logFormat as GlobalOptions['logFormat'] }, args, cmd.opts());
   };

@@ -68,6 +68,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const clock = o.clock ?? realClock;
   ensureStateDir(o.stateDir);
   const instance = resolveInstance(o.stateDir, o.instance);
+
   const log = createLogger({ level: o.logLevel ?? 'info', ...(o.logFormat ? { format: o.logFormat } : {}), ...(o.logDestination ? { destination: o.logDestination } : {}) });
   const metrics = createMetrics();
   const vault = await Vault.open({ stateDir: o.stateDir, env: o.env });

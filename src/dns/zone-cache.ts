@@ -15,6 +15,7 @@ export class ZoneCache<R extends ObservedRecord> {
   readonly #zones = new Map<string, Entry<R>>();
   readonly #zoneIds = new Map<string, { id: string; plan?: string } | null>();
   readonly #inflight = new Map<string, Promise<Entry<R>>>();
+  readonly #zoneLookups = new Map<string, Promise<{ id: string; plan?: string } | null>>();
 
   constructor(private readonly api: ZoneLister<R>, private readonly clock: Clock, private readonly ttlMs: number) {}
 
@@ -58,9 +59,17 @@ export class ZoneCache<R extends ObservedRecord> {
 
   async #zoneId(name: string): Promise<{ id: string; plan?: string } | undefined> {
     if (this.#zoneIds.has(name)) return this.#zoneIds.get(name) ?? undefined;
-    const z = await this.api.findZone(name);
-    this.#zoneIds.set(name, z ? { id: z.id, ...(z.plan ? { plan: z.plan } : {}) } : null);
-    return z ? { id: z.id, ...(z.plan ? { plan: z.plan } : {}) } : undefined;
+    // Concurrent reconciles in one zone share a single lookup.
+    let p = this.#zoneLookups.get(name);
+    if (!p) {
+      p = this.api.findZone(name).then((z) => {
+        const v = z ? { id: z.id, ...(z.plan ? { plan: z.plan } : {}) } : null;
+        this.#zoneIds.set(name, v);
+        return v;
+      }).finally(() => this.#zoneLookups.delete(name));
+      this.#zoneLookups.set(name, p);
+    }
+    return (await p) ?? undefined;
   }
 }
 

@@ -86,6 +86,8 @@ export class Manager {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    // Stalls caused by credentials get one fresh try per process: the token may have been fixed meanwhile.
+    for (const st of this.#o.store.list()) if (st.stalled?.scope) this.#o.store.update(st.key, (s) => { delete s.stalled; });
     for (const rt of this.#kinds.values()) rt.queue.start((key) => this.#handle(key));
     const keys = new Set([...this.index.list().map((o) => o.key), ...this.#o.store.keys()]);
     for (const key of keys) {
@@ -171,7 +173,8 @@ export class Manager {
         return;
       }
       const metaHash = hashValue(object.metadata.annotations ?? {});
-      if (state.stalled && state.stalled.generation === state.generation && state.stalled.metaHash === metaHash) return;
+      // A stall holds until the spec or annotations change; a removal is always worked on.
+      if (desired && state.stalled && state.stalled.generation === state.generation && state.stalled.metaHash === metaHash) return;
       await this.#reconcile(rt, key, kind, name, desired, object, state, metaHash);
     } finally {
       // One durable write per reconcile; controller persist() calls were already written on the spot.

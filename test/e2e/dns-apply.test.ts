@@ -159,9 +159,8 @@ describe('apply --sim on 50 DNSRecords in 2 zones', () => {
     expect((await list()).filter((i) => condition(i, 'Ready') === 'True')).toHaveLength(N - 1);
   });
 
-  // Known bug (src/engine/manager.ts #handle): a Stalled object whose file is removed keeps `stalled` at the same
-  // generation, so its removal is never reconciled and apply keeps exiting 3. Flip `it.fails` to `it` once fixed.
-  it.fails('…and then converges: exit 0 and the removed object is forgotten', async () => {
+  // Regression: a Stalled object whose file is removed must still be cleaned up (the stall holds only while desired).
+  it('…and then converges: exit 0 and the removed object is forgotten', async () => {
     expect(afterRemoval.code).toBe(0);
     expect((await list()).map((i) => i.metadata.name)).not.toContain('legacy');
   });

@@ -6,6 +6,10 @@ import { Vault } from '../../store/vault.js';
 
 const secret: CommandFn = async (io, g, args) => {
   const [action, name] = args;
+  if (name !== undefined && !/^[a-z0-9][a-z0-9._-]{0,62}$/.test(name)) {
+    throw new CliError(`invalid secret name ${JSON.stringify(name)}: use lowercase letters, digits, '.', '_' and '-'`, EXIT.usage);
+  }
+  if (!['set', 'list', 'rm'].includes(action ?? '')) throw new CliError(`unknown secret action ${JSON.stringify(action)}: use set, list or rm`, EXIT.usage);
   const vault = await Vault.open({ stateDir: resolveStateDir(g.stateDir, io.env), env: io.env });
   switch (action) {
     case 'list':

@@ -7,7 +7,7 @@ import { formatProblem } from '../../engine/types.js';
 
 const validate: CommandFn = async (io, _g, args, opts) => {
   const dir = resolve(io.cwd, args[0] ?? 'desired');
-  const report = new DesiredStore(dir, { git: false }).loadAll();
+  const report = new DesiredStore(dir, { git: false, cwd: io.cwd }).loadAll();
   const problems = report.problems;
   if (opts.output === 'json') io.stdout.write(JSON.stringify(problems, null, 2) + '\n');
   else {
