@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most slow files wait on child processes and sockets, not CPU: two workers fit the 2-core CI machine.
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });
