@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   daemonHttpUrl, ensureBuilt, getJson, startDaemon, startSimulate, stopAll, waitFor, type LivchatProcess, type SimCloudUrls,
 } from '../helpers/daemon.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const ROUNDS = 20;
 const INSTANCE = 'crash';
@@ -14,17 +15,6 @@ const ACTION_MS = 100;
 // Fixed by default so a failure can be replayed; set LIVCHAT_CRASH_SEED to explore other kill points.
 const SEED = Number(process.env.LIVCHAT_CRASH_SEED ?? 20_251_129);
 
-/** mulberry32 is a tiny seeded PRNG: the kill points are random but reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A kill point: `post` waits until the simulator has received the round's POST /v1/servers (the request may still be

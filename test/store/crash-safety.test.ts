@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusStore } from '../../src/store/status-store.js';
+import { mulberry32 } from '../helpers/random.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRITER = join(ROOT, 'test/fixtures/crash-writer.mjs');
@@ -46,17 +47,6 @@ function compileClosure(entry: string, outRoot: string): string {
   return join(outRoot, entry).replace(/\.ts$/, '.js');
 }
 
-/** mulberry32 is a small seeded PRNG, so a failing kill schedule can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** PIDs of writers still running, so a failed lane cannot leave one behind. */
 const live = new Set<number>();
