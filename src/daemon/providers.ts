@@ -43,13 +43,24 @@ function lazyDns(opts: CloudflareDnsOptions): DnsPort {
   });
 }
 
-/** swappable forwards every call to the current target, so controllers keep one port while clients are replaced. */
-function swappable<T extends object>(current: () => T): T {
+/**
+ * breaker remembers a credential failure (a TerminalError with a scope) and fails every later call at once, without a
+ * request: one bad token costs one request, not one per object. Replacing the client (update) resets it.
+ */
+export function breaker<T extends object>(target: () => T): T {
+  let tripped: TerminalError | undefined;
+  let seen: T | undefined;
   return new Proxy({} as T, {
-    get: (_t, prop) => {
-      const target = current() as Record<string | symbol, unknown>;
-      const v = target[prop];
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    get: (_t, prop) => async (...args: unknown[]) => {
+      const cur = target();
+      if (cur !== seen) { seen = cur; tripped = undefined; }
+      if (tripped) throw tripped;
+      try {
+        return await (cur as Record<string | symbol, (...a: unknown[]) => unknown>)[prop]!(...args);
+      } catch (err) {
+        if (err instanceof TerminalError && err.scope) tripped = err;
+        throw err;
+      }
     },
   });
 }
@@ -69,8 +80,8 @@ export function buildProviders(ep: Endpoints, metrics: Metrics, clock: Clock, en
   let dns = makeDns(ep);
   let hcloud = makeHcloud(ep);
   return {
-    dns: swappable(() => dns),
-    hcloud: swappable(() => hcloud),
+    dns: breaker(() => dns),
+    hcloud: breaker(() => hcloud),
     update(next) {
       let changed = false;
       if (next.cloudflare.token !== cur.cloudflare.token || next.cloudflare.url !== cur.cloudflare.url) { dns = makeDns(next); changed = true; }

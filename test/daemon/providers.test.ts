@@ -1,0 +1,37 @@
+// Provider wiring: a bad token costs one request, not one per object, and a credential change resets the breaker.
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildProviders } from '../../src/daemon/providers.js';
+import { createMetrics } from '../../src/obs/metrics.js';
+import { realClock } from '../../src/engine/clock.js';
+import { TerminalError } from '../../src/engine/errors.js';
+import { startSimCloud } from '../../src/sim/cloud.js';
+
+let close: (() => Promise<void>) | undefined;
+afterEach(async () => { await close?.(); close = undefined; });
+
+describe('buildProviders', () => {
+  it('trips on a rejected token, makes no further requests, and resets when credentials change', async () => {
+    const sim = await startSimCloud({ token: 'the-right-token-123456', zones: ['example.com'] });
+    close = () => sim.server.close();
+    const ep = (token: string) => ({
+      hetzner: { url: sim.urls.hetzner, token }, cloudflare: { url: sim.urls.cloudflare, token }, simulated: true,
+    });
+    const p = buildProviders(ep('a-wrong-token-1234567'), createMetrics(), realClock);
+    for (let i = 0; i < 20; i++) {
+      await expect(p.dns.findZone('example.com')).rejects.toBeInstanceOf(TerminalError);
+      await expect(p.hcloud.listServers()).rejects.toMatchObject({ reason: 'AuthenticationFailed' });
+    }
+    const calls = sim.server.requests().byRoute;
+    expect(calls['GET /client/v4/zones']).toBe(1);
+    expect(calls['GET /v1/servers']).toBe(1);
+    expect(p.update(ep('the-right-token-123456'))).toBe(true);
+    expect(await p.dns.findZone('example.com')).toMatchObject({ name: 'example.com' });
+    expect(await p.hcloud.listServers()).toEqual([]);
+  });
+
+  it('reports a missing token as a terminal, token-scoped error without any request', async () => {
+    const p = buildProviders({ hetzner: { url: 'http://127.0.0.1:9', token: undefined }, cloudflare: { url: 'http://127.0.0.1:9', token: undefined }, simulated: false }, createMetrics(), realClock);
+    await expect(p.dns.listRecords('z')).rejects.toMatchObject({ reason: 'CredentialsMissing', scope: 'cloudflare-token' });
+    await expect(p.hcloud.listServers()).rejects.toMatchObject({ reason: 'CredentialsMissing', scope: 'hetzner-token' });
+  });
+});
