@@ -164,6 +164,30 @@ describe('Server controller', () => {
     expect(servers(t)).toHaveLength(1);
   });
 
+  it('recognises its resources after the state directory is lost, given the same installation name', async () => {
+    const t = await setup();
+    t.source.put('Server', 'prod', spec());
+    t.source.put('DNSRecord', 'www', { zone: 'example.com', name: 'www', type: 'CNAME', content: 'prod.example.com' });
+    t.mgr.start();
+    await t.mgr.idle();
+    const before = writes(t.server);
+    expect(before).toBeGreaterThan(0);
+    // A new manager, new controllers (empty caches) and an empty state dir: only the instance name is the same.
+    const host = new SimulatedHostSetup(async () => 'f'.repeat(64));
+    const fresh = startManager([
+      createServerController({ hcloud: t.hc, host, clock: realClock, identity: async () => ({ publicKey: identity.publicKey }), newHostKey: () => generateEd25519KeyPair('host'), userData: ({ hostKey, hostname }) => renderUserData({ hostKey, hostname }), fingerprint: fingerprintMd5 }),
+      createDnsRecordController({ dns: t.cf, clock: realClock, isNotFound: isRecordNotFound }),
+    ], 'test');
+    for (const o of t.source.list()) fresh.source.objects.set(o.key, o);
+    fresh.mgr.start();
+    await fresh.mgr.idle();
+    // Recognised by labels and DNS comment markers: no create, no conflict, no write at all.
+    expect(servers(t)).toHaveLength(1);
+    expect(dnsRecords(t)).toHaveLength(2);
+    expect(writes(t.server)).toBe(before);
+    for (const st of fresh.store.list()) expect(getCondition(st.status.conditions, READY)?.status, st.key).toBe('True');
+  });
+
   it('reports a Conflict for a same-named server it does not own, and adopts only when annotated', async () => {
     const t = await setup();
     const seeded = await t.hc.createServer({ name: 'prod', server_type: 'cx23', image: 'ubuntu-24.04', location: 'nbg1', labels: { team: 'ops' } });
