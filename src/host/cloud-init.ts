@@ -1,6 +1,6 @@
 // Renders the cloud-init user_data that boots a server with a host key we generated (no trust on first use).
 import { stringify } from 'yaml';
-import { parsePublicKeyLine, type KeyPair } from './keys.js';
+import { OPENSSH_PRIVATE_BEGIN, parsePublicKeyLine, type KeyPair } from './keys.js';
 
 /** Hetzner rejects user_data above 32 KiB. */
 export const USER_DATA_MAX_BYTES = 32 * 1024;
@@ -18,7 +18,7 @@ export interface UserDataInput {
 export function renderUserData(input: UserDataInput): string {
   const pub = parsePublicKeyLine(input.hostKey.publicKey);
   if (pub.type !== 'ssh-ed25519') throw new Error(`host key must be ssh-ed25519, got ${pub.type}`);
-  if (!input.hostKey.privateKey.includes('-----BEGIN OPENSSH PRIVATE KEY-----')) {
+  if (!input.hostKey.privateKey.includes(OPENSSH_PRIVATE_BEGIN)) {
     throw new Error('host private key must be in OpenSSH format');
   }
   for (const k of input.authorizedKeys ?? []) parsePublicKeyLine(k);
