@@ -61,7 +61,8 @@ describe('SecretRegistry.scrub', () => {
     const armor = 'OPENSSH PRIVATE ' + 'KEY-----';
     const pem = `-----BEGIN ${armor}\nb3BlbnNzaC1rZXktdjEAAAAA\nAAAEbm9uZQ==\n-----END ${armor}`;
     expect(r.scrub(`key: ${pem} done`)).toBe(`key: ${REDACTED} done`);
-    const rsa = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----';
+    const rsaArmor = 'RSA PRIVATE ' + 'KEY-----';
+    const rsa = `-----BEGIN ${rsaArmor}\nMIIEpAIBAAKCAQEA\n-----END ${rsaArmor}`;
     expect(r.scrub(rsa)).toBe(REDACTED);
     // Inside a JSON line the newlines are escaped; the result must still be valid JSON.
     const line = JSON.stringify({ k: pem, unterminated: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg' });
