@@ -9,17 +9,8 @@ import {
 } from '../src/dns/normalize.js';
 import { ZoneCache } from '../src/dns/zone-cache.js';
 
-/** DnsRecordInput is what the port writes. */
-export interface DnsRecordInput {
-  type: string;
-  name: string;
-  content: string;
-  ttl: number;
-  proxied?: boolean;
-  priority?: number;
-  comment?: string;
-  tags?: string[];
-}
+/** DnsRecordInput is what the port writes: an observed record without its id, with a plain comment. */
+export type DnsRecordInput = Omit<ObservedRecord, 'id' | 'comment'> & { comment?: string };
 
 /** DnsPort is the controller's only I/O: the Cloudflare client satisfies it structurally. */
 export interface DnsPort {
