@@ -48,7 +48,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   output(program.command('validate').argument('[dir]', 'desired directory', 'desired').description('check desired files; one line per problem'), ['text', 'json']).action(bind('validate'));
   cloud(program.command('plan').argument('[dir]', 'desired directory', 'desired').description('show what would change; writes nothing')).action(bind('plan'));
   cloud(program.command('apply').argument('[dir]', 'desired directory', 'desired').description('reconcile until Ready, stalled, or timeout')
-    .option('--timeout <duration>', 'give up after this long', '10m')).action(bind('apply'));
+    .option('--timeout <duration>', 'give up after this long', '10m')
+    .option('--confirm-deletions', 'allow deleting more than half of the objects at once')).action(bind('apply'));
   cloud(program.command('run').argument('[dir]', 'desired directory', 'desired').description('run the daemon')
     .option('--listen <host:port>', 'HTTP listen address', '127.0.0.1:9477')
     .option('--api-token-file <file>', 'bearer token file required for a non-loopback --listen')

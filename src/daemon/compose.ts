@@ -20,6 +20,7 @@ import { isRecordNotFound } from '../providers/cloudflare-not-found.js';
 import { buildHostSetup } from './host-setup.js';
 import { loadIdentity } from './identity.js';
 import { desiredZones } from './zones.js';
+import { isMassRemoval } from '../engine/prune-guard.js';
 
 export interface RuntimeOptions {
   dir: string;
@@ -57,6 +58,10 @@ export interface Runtime {
   load(): LoadReport;
   /** reload re-reads the given paths (a watcher batch) and returns what changed. */
   reload(files: string[]): LoadReport;
+  /** heldRemovals counts removals the mass-deletion guard holds; confirm() releases them. */
+  readonly heldRemovals: number;
+  /** confirmRemovals releases held deletions (SIGHUP does this). */
+  confirmRemovals(): void;
   /** reloadCredentials re-reads tokens from the vault and environment; true when a client was replaced. */
   reloadCredentials(): boolean;
   /** close stops the embedded simulator (the manager is stopped separately). */
@@ -104,9 +109,18 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const store = new StatusStore(o.stateDir);
   const { errors } = store.load();
   for (const e of errors) log.warn({ file: e }, 'unreadable state file ignored');
+  // Objects from files that vanished while the daemon was down count as one removal, like a live change would.
+  const known = store.list().filter((st) => !st.owner && !st.removed);
+  let held = 0;
+  const guard = (removed: number, before: number): void => {
+    if (!isMassRemoval(removed, before)) return;
+    held = removed;
+    log.warn({ removed, before }, 'more than half of the objects disappeared at once: deletions are held; send SIGHUP (systemctl reload livchat) to confirm');
+  };
+  guard(known.filter((st) => !desired.get(st.key)).length, known.length);
   const manager = new Manager({
     reconcilers, store, clock, log, metrics, instance,
-    desired: { get: (k) => desired.get(k), list: (k) => desired.list(k), problems: () => desired.problems(), unsafeToPrune: () => !lastLoad.applied },
+    desired: { get: (k) => desired.get(k), list: (k) => desired.list(k), problems: () => desired.problems(), unsafeToPrune: () => !lastLoad.applied || held > 0 },
     revision: () => desired.revision(),
     ...(o.settings ? { settings: o.settings } : {}),
   });
@@ -119,10 +133,14 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       return lastLoad;
     },
     reload(files) {
+      const before = desired.size;
       lastLoad = desired.reload(files);
+      guard(lastLoad.removed.length, before);
       metrics.desiredProblems.set(lastLoad.problems.length);
       return lastLoad;
     },
+    get heldRemovals() { return held; },
+    confirmRemovals() { held = 0; },
     reloadCredentials: () => providers.update(resolveEndpoints(o.cloud, vault, o.env, simUrl)),
     async close() { await sim?.close(); },
   };

@@ -27,10 +27,13 @@ const apply: CommandFn = async (io, g, args, opts) => {
       io.stderr.write('error: fix these problems first; nothing was applied\n');
       return EXIT.error;
     }
+    if (rt.heldRemovals && opts.confirmDeletions) rt.confirmRemovals();
+    if (rt.heldRemovals) io.stderr.write(`apply: ${rt.heldRemovals} objects disappeared at once (more than half); their deletion is held. Re-run with --confirm-deletions if that is intended.\n`);
     const seen = new Set<string>();
     const last = new Map<string, string>();
     const keys = (): string[] => [...new Set([...mgr.index.list().map((o) => o.key), ...store.keys()])].filter((k) => mgr.handles(k)).sort();
-    const verdicts = (): Map<string, Verdict> => new Map(keys().map((k) => [k, seen.has(k) ? verdict(store.get(k), !!mgr.index.get(k)) : 'progressing']));
+    const verdicts = (): Map<string, Verdict> => new Map(keys().map((k) => [k,
+      rt.heldRemovals && !mgr.index.get(k) ? 'blocked' : seen.has(k) ? verdict(store.get(k), !!mgr.index.get(k)) : 'progressing']));
     const print = (): void => {
       const v = verdicts();
       if (tty) {

@@ -65,6 +65,8 @@ const run: CommandFn = async (io, g, args, opts) => {
   await new Promise<void>((resolveStop) => {
     const onHup = (): void => {
       if (rt.reloadCredentials()) log.info('provider credentials changed; clients replaced');
+      if (rt.heldRemovals) log.warn({ removed: rt.heldRemovals }, 'held deletions confirmed by SIGHUP');
+      rt.confirmRemovals();
       const r = rt.load();
       report(r, 'SIGHUP');
       manager.desiredChanged([...r.added, ...r.updated, ...r.removed]);
