@@ -250,7 +250,12 @@ export class Manager {
       progress: (phase, message) => {
         // Progress lives in memory (apply and HTTP read it there); only a new phase is written at once.
         const changed = store.get(key)?.status.phase !== phase;
-        store.stage(key, (s) => { s.status.phase = phase; if (message !== undefined) s.status.progress = message; else delete s.status.progress; });
+        store.stage(key, (s) => {
+          s.status.phase = phase;
+          if (message !== undefined) s.status.progress = message; else delete s.status.progress;
+          // While work runs, Ready says which step it is (Ready means done, not merely existing).
+          s.status.conditions = setCondition(s.status.conditions, READY, { status: 'False', reason: phase, message: message ?? phase }, new Date(clock.now()), s.generation);
+        });
         if (changed) store.flush(key);
       },
       // The edge is registered at once, so a dependency that changes during this reconcile re-queues it.
