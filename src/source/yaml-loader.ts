@@ -6,7 +6,6 @@ import { specHash } from '../crd/canonical.js';
 import { displayPath } from '../crd/pointer.js';
 import { objectKey, type DesiredObject, type Problem } from '../engine/types.js';
 import { displayFile } from './ignore.js';
-import { withPlainEnv } from './plain-env.js';
 import { offsetOf } from './yaml-position.js';
 import { fastParse } from './yaml-fast.js';
 
@@ -119,7 +118,7 @@ function fullLoad(text: string, file: string, opts: LoaderOptions): FileLoad {
   };
   let docs: Document[];
   try {
-    docs = withPlainEnv(() => parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lc }) as Document[]);
+    docs = parseAllDocuments(text, { ...PARSE_OPTIONS, lineCounter: lc }) as Document[];
   } catch (err) {
     out.complete = false;
     out.problems.push(at(0, `invalid YAML: ${(err as Error).message}`));

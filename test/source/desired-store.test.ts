@@ -3,10 +3,8 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LineCounter, parseAllDocuments } from 'yaml';
 import { formatProblem } from '../../src/engine/types.js';
 import { DesiredStore } from '../../src/source/desired-store.js';
-import { withPlainEnv } from '../../src/source/plain-env.js';
 
 const temps: string[] = [];
 afterEach(() => {
