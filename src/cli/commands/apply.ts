@@ -17,7 +17,7 @@ const apply: CommandFn = async (io, g, args, opts) => {
   const tty = io.stdout.isTTY === true;
   const rt = await createRuntime({
     dir: resolve(io.cwd, args[0] ?? 'desired'), stateDir: resolveStateDir(g.stateDir, io.env), env: io.env,
-    cloud: cloudMode(opts), logLevel: g.logLevel === 'info' ? 'warn' : g.logLevel, logFormat: g.logFormat, logDestination: process.stderr,
+    cloud: cloudMode(opts), logLevel: g.logLevel === 'info' ? 'warn' : g.logLevel, logFormat: g.logFormat, logDestination: io.stderr as unknown as NodeJS.WritableStream,
     ...(g.instance ? { instance: g.instance } : {}),
   });
   const { manager: mgr, store } = rt;

@@ -31,7 +31,8 @@ const run: CommandFn = async (io, g, args, opts) => {
   const dir = resolve(io.cwd, args[0] ?? 'desired');
   const rt = await createRuntime({
     dir, stateDir: resolveStateDir(g.stateDir, io.env), env: io.env, cloud: cloudMode(opts),
-    logLevel: g.logLevel, logFormat: g.logFormat, ...(g.instance ? { instance: g.instance } : {}),
+    logLevel: g.logLevel, logFormat: g.logFormat, logDestination: io.stdout as unknown as NodeJS.WritableStream,
+    ...(g.instance ? { instance: g.instance } : {}),
   });
   const { log, manager } = rt;
   const report = (r: LoadReport, why: string): void => {
