@@ -79,6 +79,11 @@ export function normalizeContent(type: string, content: string): string {
       return normalizeIpv6(c);
     case 'TXT':
       return unquoteTxt(c);
+    case 'CAA': {
+      // Cloudflare returns CAA content as `0 issue "ca.example"`; users often write it without quotes.
+      const m = /^(\d+)\s+([A-Za-z0-9]+)\s+"?(.*?)"?$/.exec(c);
+      return m ? `${m[1]} ${m[2]!.toLowerCase()} ${m[3]}` : c;
+    }
     default:
       return c;
   }

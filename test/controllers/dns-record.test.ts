@@ -135,6 +135,9 @@ describe('DNSRecord controller', () => {
     const txt = wanted({ zone: 'example.com', name: 't', type: 'TXT', content: 'hello world' }, 'hello world');
     const haveTxt = { id: 'y', type: 'TXT', name: 't.example.com', content: '"hello world"', ttl: 1, comment: 'livchat:i:DNSRecord/t' };
     expect(decide(txt, [haveTxt], 'i', 't', false).type).toBe('none');
+    const caa = wanted({ zone: 'example.com', name: '@', type: 'CAA', content: '0 issue letsencrypt.org' }, '0 issue letsencrypt.org');
+    const haveCaa = { id: 'z', type: 'CAA', name: 'example.com', content: '0 issue "letsencrypt.org"', ttl: 1, comment: 'livchat:i:DNSRecord/c' };
+    expect(decide(caa, [haveCaa], 'i', 'c', false).type).toBe('none');
     const proxied = wanted({ zone: 'example.com', name: 'p', type: 'A', content: '203.0.113.1', proxied: true, ttl: 300 }, '203.0.113.1');
     expect(proxied.ttl).toBe(1);
   });
