@@ -262,7 +262,7 @@ export class Manager {
       dependency: (depKey) => { deps.add(depKey); this.#setDeps(key, new Set([...(this.#deps.get(key) ?? []), depKey])); return this.#view(depKey); },
       own: (children) => { owned = children; },
     };
-    const started = clock.now();
+    const started = clock.monotonic();
     let outcome: Outcome;
     let result: ReconcileResult | undefined;
     try {
@@ -273,7 +273,7 @@ export class Manager {
       outcome = fromError(store.get(key)!.status.conditions, err, state.generation, new Date(clock.now()));
       if (outcome.kind === 'error') log.warn({ err: (err as Error)?.message }, 'reconcile failed');
     }
-    metrics?.recordReconcile(kind, outcome.kind === 'deleted' ? 'success' : outcome.kind, (clock.now() - started) / 1000);
+    metrics?.recordReconcile(kind, outcome.kind === 'deleted' ? 'success' : outcome.kind, (clock.monotonic() - started) / 1000);
 
     this.#setDeps(key, deps);
     if (outcome.kind === 'deleted') {
@@ -296,8 +296,8 @@ export class Manager {
     if (event && outcome.stalledScope) {
       // One event per shared cause (e.g. a bad token), not one per object per retry.
       const last = this.#scopeEvents.get(outcome.stalledScope);
-      if (last !== undefined && clock.now() - last < (this.#o.scopeEventWindowMs ?? 3_600_000)) event = undefined;
-      else { this.#scopeEvents.set(outcome.stalledScope, clock.now()); this.#o.log.error({ scope: outcome.stalledScope, reason: outcome.event?.reason }, outcome.event?.message ?? ''); }
+      if (last !== undefined && clock.monotonic() - last < (this.#o.scopeEventWindowMs ?? 3_600_000)) event = undefined;
+      else { this.#scopeEvents.set(outcome.stalledScope, clock.monotonic()); this.#o.log.error({ scope: outcome.stalledScope, reason: outcome.event?.reason }, outcome.event?.message ?? ''); }
     }
     return store.stage(key, (s) => {
       s.status.conditions = outcome.conditions;

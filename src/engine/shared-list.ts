@@ -17,14 +17,14 @@ export class SharedList<K, T> {
 
   /** items returns the cached list, fetching only when missing, stale or expired. */
   async items(): Promise<T[]> {
-    if (this.#items && !this.#stale && this.clock.now() - this.#fetchedAt < this.ttlMs) return [...this.#items.values()];
+    if (this.#items && !this.#stale && this.clock.monotonic() - this.#fetchedAt < this.ttlMs) return [...this.#items.values()];
     return [...(await this.refresh()).values()];
   }
 
   /** refresh lists now (sharing a fetch already under way). */
   refresh(): Promise<Map<K, T>> {
     this.#inflight ??= (async () => {
-      const started = this.clock.now();
+      const started = this.clock.monotonic();
       const list = await this.fetch();
       this.#items = new Map(list.map((i) => [this.keyOf(i), i]));
       this.#fetchedAt = started;

@@ -81,11 +81,14 @@ export class WorkQueue {
       this.#timers.delete(key);
       this.add(key, priority);
     }, ms);
-    this.#timers.set(key, { at: this.#opts.clock.now() + ms, cancel });
+    this.#timers.set(key, { at: this.#opts.clock.monotonic() + ms, cancel });
   }
 
-  /** scheduledAt tells when the key's next delayed run is due, if any. */
-  scheduledAt(key: string): number | undefined { return this.#timers.get(key)?.at; }
+  /** scheduledAt tells when (wall time, for display) the key's next delayed run is due, if any. */
+  scheduledAt(key: string): number | undefined {
+    const at = this.#timers.get(key)?.at;
+    return at === undefined ? undefined : this.#opts.clock.now() + (at - this.#opts.clock.monotonic());
+  }
 
   /** backoffDelay records a failure for the key and returns its jittered exponential delay. */
   backoffDelay(key: string, minMs = 0): number {
@@ -143,7 +146,7 @@ export class WorkQueue {
   #enqueue(key: string, priority: number): void {
     this.#state.set(key, 'queued');
     this.#priority.set(key, priority);
-    this.#enqueuedAt.set(key, this.#opts.clock.now());
+    this.#enqueuedAt.set(key, this.#opts.clock.monotonic());
     this.#opts.hooks?.added?.();
     void this.#q.add(() => this.#run(key), { priority, id: key }).catch(() => undefined);
     this.#opts.hooks?.depth?.(this.#q.size);
@@ -152,17 +155,17 @@ export class WorkQueue {
   async #run(key: string): Promise<void> {
     const clock = this.#opts.clock;
     this.#state.set(key, 'processing');
-    this.#opts.hooks?.queueDuration?.(clock.now() - (this.#enqueuedAt.get(key) ?? clock.now()));
+    this.#opts.hooks?.queueDuration?.(clock.monotonic() - (this.#enqueuedAt.get(key) ?? clock.monotonic()));
     this.#opts.hooks?.depth?.(this.#q.size);
     this.#opts.hooks?.active?.(++this.#active);
-    const started = clock.now();
+    const started = clock.monotonic();
     try {
       if (this.#handler) await this.#handler(key);
     } catch {
       // Handlers own their error handling; a throw here must not wedge the key.
     } finally {
       this.#opts.hooks?.active?.(--this.#active);
-      this.#opts.hooks?.workDuration?.(clock.now() - started);
+      this.#opts.hooks?.workDuration?.(clock.monotonic() - started);
       const again = this.#state.get(key) === 'dirty';
       this.#state.delete(key);
       const prio = this.#priority.get(key) ?? PRIORITY_NORMAL;

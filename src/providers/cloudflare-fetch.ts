@@ -53,7 +53,7 @@ export function limitedFetch(opts: LimitedFetchOptions): FetchLike {
     const reset = observeRateLimit(res.headers, opts, inflight);
     if (res.status !== 429) return res;
     const waitMs = parseRetryAfter(res.headers.get('retry-after'), () => opts.clock.now()) ?? reset ?? opts.defaultRetryAfterMs ?? 60_000;
-    opts.limiter.pause(opts.clock.now() + waitMs);
+    opts.limiter.pauseFor(waitMs);
     const headers = new Headers(res.headers);
     headers.set('x-should-retry', 'false');
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
@@ -85,6 +85,6 @@ function observeRateLimit(headers: Headers, opts: LimitedFetchOptions, othersInF
   // Requests already sent but not yet answered will spend part of what the server reports as remaining.
   const remaining = Number(r[1]) - othersInFlight;
   opts.limiter.sync(Math.max(0, remaining));
-  if (remaining <= 0 && resetMs !== undefined) opts.limiter.pause(opts.clock.now() + resetMs);
+  if (remaining <= 0 && resetMs !== undefined) opts.limiter.pauseFor(resetMs);
   return resetMs;
 }

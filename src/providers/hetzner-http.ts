@@ -92,7 +92,7 @@ export class HetznerTransport {
       if (limited) {
         failure.retryAfterMs = wait;
         // Pausing the shared limiter holds back every other caller too, not only this retry.
-        this.o.limiter.pause(this.o.clock.now() + wait);
+        this.o.limiter.pauseFor(wait);
       }
       if (shouldRetry(failure, idempotent) && attempt < this.o.maxRetries) {
         // After a pause, acquire() does the waiting; otherwise back off here.

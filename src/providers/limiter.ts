@@ -27,7 +27,7 @@ export class TokenBucket {
     this.#capacity = opts.burst ?? opts.limit;
     this.#perMs = opts.limit / opts.windowMs;
     this.#tokens = this.#capacity;
-    this.#last = this.#clock.now();
+    this.#last = this.#clock.monotonic();
   }
 
   /** acquire waits for one permit; callers are served in FIFO order. */
@@ -38,9 +38,9 @@ export class TokenBucket {
     return next;
   }
 
-  /** pause stops all permits until `untilMs` (a provider's retry-after or reset time). */
-  pause(untilMs: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, untilMs);
+  /** pauseFor stops all permits for `ms` from now (a provider's retry-after or reset), on the monotonic clock. */
+  pauseFor(ms: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#clock.monotonic() + ms);
     this.#tokens = Math.min(this.#tokens, 0);
   }
 
@@ -54,7 +54,7 @@ export class TokenBucket {
 
   async #take(signal?: AbortSignal): Promise<void> {
     for (;;) {
-      const now = this.#clock.now();
+      const now = this.#clock.monotonic();
       if (now < this.#pausedUntil) { await this.#clock.sleep(this.#pausedUntil - now, signal); continue; }
       this.#refill();
       if (this.#tokens >= 1) { this.#tokens -= 1; return; }
@@ -63,7 +63,7 @@ export class TokenBucket {
   }
 
   #refill(): void {
-    const now = this.#clock.now();
+    const now = this.#clock.monotonic();
     this.#tokens = Math.min(this.#capacity, this.#tokens + (now - this.#last) * this.#perMs);
     this.#last = now;
   }
