@@ -54,6 +54,79 @@ export function toJsonSchema(node) {
   return out;
 }
 
+/** CEL literal: a single-quoted string, an integer, true or false. */
+const CEL_LITERAL = String.raw`'(?:[^'\\]|\\.)*'|-?\d+|true|false`;
+const CEL_COMPARISON = new RegExp(String.raw`^self\s*(>=|<=|>|<|==)\s*(${CEL_LITERAL})$`);
+const CEL_IN = new RegExp(String.raw`^self\s+in\s+\[\s*((?:${CEL_LITERAL})(?:\s*,\s*(?:${CEL_LITERAL}))*)\s*\]$`);
+const CEL_TYPE_SWITCH = /^type\(self\)\s*==\s*(int|string)\s*\?\s*(.+?)\s*:\s*(.+)$/s;
+const CEL_TYPES = { int: 'integer', string: 'string' };
+
+/** celLiteral reads one CEL literal as a JSON value. */
+function celLiteral(text) {
+  if (text.startsWith("'")) return text.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (text === 'true' || text === 'false') return text === 'true';
+  return Number(text);
+}
+
+/** celConjunction translates `self OP literal && ...` (or `self in [...]`) into JSON Schema keywords, or undefined. */
+function celConjunction(text) {
+  const out = {};
+  for (const part of text.replace(/^\((.*)\)$/s, '$1').split('&&').map((p) => p.trim())) {
+    const inList = CEL_IN.exec(part);
+    if (inList) {
+      out.enum = inList[1].match(new RegExp(CEL_LITERAL, 'g')).map(celLiteral);
+      continue;
+    }
+    const m = CEL_COMPARISON.exec(part);
+    if (!m) return undefined;
+    const value = celLiteral(m[2]);
+    const key = { '>=': 'minimum', '<=': 'maximum', '>': 'exclusiveMinimum', '<': 'exclusiveMaximum', '==': 'enum' }[m[1]];
+    out[key] = key === 'enum' ? [value] : value;
+  }
+  return out;
+}
+
+/**
+ * celToSchema translates the one CEL rule shape the CRDs use on an int-or-string node,
+ * `type(self) == int ? <int checks> : <string checks>`, into the typed anyOf branches ajv and editors understand.
+ * Anything else is an error: a rule only the API server would enforce must be mirrored in src/crd/semantic.ts by hand.
+ */
+export function celToSchema(rule, path) {
+  const m = CEL_TYPE_SWITCH.exec(rule.trim());
+  const then = m && celConjunction(m[2]);
+  const otherwise = m && celConjunction(m[3]);
+  if (!then || !otherwise) {
+    throw new Error(`${path}: cannot translate the x-kubernetes-validations rule ${JSON.stringify(rule)} into JSON Schema; use the form "type(self) == int ? self >= A && self <= B : self in ['x']" or check it in src/crd/semantic.ts`);
+  }
+  const first = CEL_TYPES[m[1]];
+  const second = first === 'integer' ? 'string' : 'integer';
+  const branches = { [first]: { type: first, ...then }, [second]: { type: second, ...otherwise } };
+  return [branches.integer, branches.string];
+}
+
+/**
+ * expandValidations replaces each int-or-string node's bare anyOf [{type: integer}, {type: string}] by the typed
+ * branches its x-kubernetes-validations rules stand for, so the published JSON Schema (and ajv, and the TS types)
+ * enforce what the API server's CEL rules enforce, with the same wording. Rules elsewhere are refused.
+ */
+export function expandValidations(node, path = '') {
+  if (!isObject(node)) return node;
+  const out = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'properties') out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandValidations(v, `${path}.${k}`)]));
+    else if (key === 'items') out[key] = expandValidations(value, `${path}[]`);
+    else if (key === 'additionalProperties' && isObject(value)) out[key] = expandValidations(value, `${path}{}`);
+    else out[key] = value;
+  }
+  const rules = node['x-kubernetes-validations'];
+  if (!rules) return out;
+  if (node['x-kubernetes-int-or-string'] !== true || rules.length !== 1) {
+    throw new Error(`${path}: x-kubernetes-validations are only translated on x-kubernetes-int-or-string nodes, one rule each`);
+  }
+  out.anyOf = celToSchema(rules[0].rule, path);
+  return out;
+}
+
 /** metadataSchema is the metadata every kind shares; the CRD can only carry the name rule, the rest lives here. */
 function metadataSchema(crdMetadata) {
   return {
@@ -108,7 +181,7 @@ export function publishedSchema({ kind, schema }) {
       apiVersion: { const: API_VERSION, description: 'API group and version.' },
       kind: { const: kind },
       metadata: metadataSchema(schema.properties.metadata),
-      spec: toJsonSchema(schema.properties.spec),
+      spec: toJsonSchema(expandValidations(schema.properties.spec, `${kind}.spec`)),
     },
   };
 }
@@ -145,9 +218,19 @@ export async function generatedTypes(crds) {
     'export type KindName = (typeof KINDS)[number];',
     '',
   ];
+  parts.push(
+    '/** The names each kind answers to besides its kind: plural, singular and short names, as in its CRD. */',
+    'export const KIND_NAMES: Readonly<Record<KindName, { plural: string; singular: string; shortNames: readonly string[] }>> = {',
+    ...crds.map((c) => {
+      const n = c.crd.spec.names;
+      return `  ${c.kind}: { plural: '${n.plural}', singular: '${n.singular}', shortNames: [${(n.shortNames ?? []).map((s) => `'${s}'`).join(', ')}] },`;
+    }),
+    '};',
+    '',
+  );
   for (const c of crds) {
-    parts.push((await compile(typeSchema(c.schema.properties.spec), `${c.kind}Spec`, TS_OPTIONS)).trim(), '');
-    parts.push((await compile(typeSchema(c.schema.properties.status), `${c.kind}Status`, TS_OPTIONS)).trim(), '');
+    parts.push((await compile(typeSchema(expandValidations(c.schema.properties.spec, `${c.kind}.spec`)), `${c.kind}Spec`, TS_OPTIONS)).trim(), '');
+    parts.push((await compile(typeSchema(expandValidations(c.schema.properties.status, `${c.kind}.status`)), `${c.kind}Status`, TS_OPTIONS)).trim(), '');
     parts.push(
       `/** ${c.kind} is a whole desired ${c.kind} object as written in a desired file. */`,
       `export interface ${c.kind} {`,

@@ -5,6 +5,13 @@ import type { ObjectMeta } from '../engine/types.js';
 export const KINDS = ['AppDeployment', 'DNSRecord', 'Server'] as const;
 export type KindName = (typeof KINDS)[number];
 
+/** The names each kind answers to besides its kind: plural, singular and short names, as in its CRD. */
+export const KIND_NAMES: Readonly<Record<KindName, { plural: string; singular: string; shortNames: readonly string[] }>> = {
+  AppDeployment: { plural: 'appdeployments', singular: 'appdeployment', shortNames: ['app'] },
+  DNSRecord: { plural: 'dnsrecords', singular: 'dnsrecord', shortNames: ['dns'] },
+  Server: { plural: 'servers', singular: 'server', shortNames: ['srv'] },
+};
+
 /**
  * Desired state of the deployment.
  */

@@ -4,75 +4,14 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 // @ts-expect-error -- plain ESM script without type declarations
-import { generate, readCrds } from '../../scripts/gen-types.mjs';
+import { celToSchema, expandValidations, generate, readCrds } from '../../scripts/gen-types.mjs';
+import { validate } from '../../src/crd/registry.js';
+import { crdViolations, shortNameClashes } from '../helpers/structural.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 type Schema = Record<string, any>;
 type Crd = { file: string; kind: string; crd: Schema; schema: Schema };
 const crds: Crd[] = readCrds(ROOT);
-
-/** Every field of apiextensions.k8s.io/v1 JSONSchemaProps; anything else would be dropped by a real API server. */
-const JSON_SCHEMA_PROPS = new Set([
-  'id', '$schema', '$ref', 'description', 'type', 'format', 'title', 'default', 'maximum', 'exclusiveMaximum', 'minimum',
-  'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems', 'multipleOf', 'enum',
-  'maxProperties', 'minProperties', 'required', 'items', 'allOf', 'oneOf', 'anyOf', 'not', 'properties',
-  'additionalProperties', 'patternProperties', 'dependencies', 'additionalItems', 'definitions', 'externalDocs', 'example',
-  'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string',
-  'x-kubernetes-list-map-keys', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-validations',
-]);
-/** Fields a v1 CRD rejects outright, or that a structural schema may not use. */
-const FORBIDDEN = ['$ref', 'definitions', 'patternProperties', 'dependencies', 'additionalItems', 'id', '$schema'];
-/** Fields that may not appear inside allOf/anyOf/oneOf/not (value validations). */
-const NOT_IN_VALUE_VALIDATION = ['type', 'description', 'default', 'additionalProperties', 'nullable', 'title'];
-const TYPES = ['object', 'array', 'string', 'integer', 'number', 'boolean'];
-
-/** structuralViolations checks the rules of Kubernetes structural schemas that our CRDs could plausibly break. */
-function structuralViolations(node: Schema, path: string, out: string[] = []): string[] {
-  for (const key of Object.keys(node)) {
-    if (!JSON_SCHEMA_PROPS.has(key)) out.push(`${path}: unknown schema field ${key}`);
-    if (FORBIDDEN.includes(key)) out.push(`${path}: ${key} is forbidden`);
-  }
-  if (node.uniqueItems === true) out.push(`${path}: uniqueItems true is forbidden`);
-  if (node.additionalProperties === false) out.push(`${path}: additionalProperties false is forbidden (unknown fields are pruned)`);
-  if (node.properties && node.additionalProperties !== undefined) out.push(`${path}: properties and additionalProperties are exclusive`);
-  const intOrString = node['x-kubernetes-int-or-string'] === true;
-  if (!intOrString && !node['x-kubernetes-preserve-unknown-fields'] && !TYPES.includes(node.type)) out.push(`${path}: missing type`);
-  if (intOrString && node.type !== undefined) out.push(`${path}: int-or-string must not set type`);
-  if (node.type === 'array' && !node.items) out.push(`${path}: array without items`);
-  if (node['x-kubernetes-list-type'] === 'map') {
-    for (const k of node['x-kubernetes-list-map-keys'] ?? []) {
-      if (!node.items?.required?.includes(k)) out.push(`${path}: list-map key ${k} must be required`);
-    }
-  }
-  for (const [name, child] of Object.entries<Schema>(node.properties ?? {})) structuralViolations(child, `${path}.${name}`, out);
-  if (node.items) structuralViolations(node.items, `${path}[]`, out);
-  if (typeof node.additionalProperties === 'object') structuralViolations(node.additionalProperties, `${path}{}`, out);
-  for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
-    (node[key] ?? []).forEach((v: Schema, i: number) => valueValidationViolations(v, node, `${path}.${key}[${i}]`, out, intOrString && key === 'anyOf'));
-  }
-  if (node.not) valueValidationViolations(node.not, node, `${path}.not`, out, false);
-  return out;
-}
-
-/** valueValidationViolations checks a branch: no structural keywords, and only properties the structural node declares. */
-function valueValidationViolations(v: Schema, structural: Schema, path: string, out: string[], intOrStringBranch: boolean): void {
-  for (const key of Object.keys(v)) {
-    if (!JSON_SCHEMA_PROPS.has(key)) out.push(`${path}: unknown schema field ${key}`);
-    if (key.startsWith('x-kubernetes-')) out.push(`${path}: ${key} not allowed in a value validation`);
-    if (NOT_IN_VALUE_VALIDATION.includes(key) && !(intOrStringBranch && key === 'type' && ['integer', 'string'].includes(v.type))) {
-      out.push(`${path}: ${key} not allowed in a value validation`);
-    }
-  }
-  for (const [name, child] of Object.entries<Schema>(v.properties ?? {})) {
-    const declared = structural.properties?.[name];
-    if (!declared) out.push(`${path}: property ${name} is not declared in the structural schema`);
-    valueValidationViolations(child, declared ?? {}, `${path}.${name}`, out, false);
-  }
-  for (const key of ['allOf', 'anyOf', 'oneOf'] as const) {
-    (v[key] ?? []).forEach((b: Schema, i: number) => valueValidationViolations(b, structural, `${path}.${key}[${i}]`, out, false));
-  }
-  if (v.not) valueValidationViolations(v.not, structural, `${path}.not`, out, false);
-}
 
 describe('CRDs', () => {
   it('covers the three kinds', () => {
@@ -105,9 +44,9 @@ describe('CRDs', () => {
       ]);
     });
 
-    it('has a structural openAPIV3Schema', () => {
+    it('passes the API server\'s CRD and structural-schema checks', () => {
       expect(schema.type).toBe('object');
-      expect(structuralViolations(schema, kind)).toEqual([]);
+      expect(crdViolations(crd)).toEqual([]);
     });
 
     it('restricts only metadata.name, as Kubernetes allows', () => {
@@ -135,22 +74,48 @@ describe('CRDs', () => {
     for (const other of rest) expect(other).toEqual(first);
   });
 
-  it('the structural checker catches what a real API server would reject', () => {
-    const bad = {
-      type: 'object',
-      additionalProperties: false,
-      properties: { a: { description: 'no type' }, b: { type: 'string', requried: true } },
-      allOf: [{ if: {}, properties: { ghost: { type: 'string' } } }],
-    };
-    expect(structuralViolations(bad, 'x')).toEqual([
-      'x: additionalProperties false is forbidden (unknown fields are pruned)',
-      'x: properties and additionalProperties are exclusive',
-      'x.a: missing type',
-      'x.b: unknown schema field requried',
-      'x.allOf[0]: unknown schema field if',
-      'x.allOf[0]: property ghost is not declared in the structural schema',
-      'x.allOf[0].ghost: type not allowed in a value validation',
+  it('declares the short names srv, dns and app, clashing with no other name', () => {
+    expect(Object.fromEntries(crds.map((c) => [c.kind, c.crd.spec.names.shortNames]))).toEqual({ AppDeployment: ['app'], DNSRecord: ['dns'], Server: ['srv'] });
+    expect(shortNameClashes(crds.map((c) => c.crd))).toEqual([]);
+  });
+
+  describe('DNSRecord ttl', () => {
+    const ttl = crds.find((c) => c.kind === 'DNSRecord')!.schema.properties.spec.properties.ttl;
+    const www = { apiVersion: 'livchat.ai/v1alpha1', kind: 'DNSRecord', metadata: { name: 'www' }, spec: { zone: 'example.com', name: 'www', type: 'TXT', content: 'x' } };
+
+    it('is int-or-string in exactly the structural form, without a type beside it', () => {
+      expect(ttl['x-kubernetes-int-or-string']).toBe(true);
+      expect(ttl.type).toBeUndefined();
+      expect(ttl.anyOf).toEqual([{ type: 'integer' }, { type: 'string' }]);
+    });
+
+    it('keeps its range and "auto" in a CEL rule whose message is what the daemon itself reports', () => {
+      expect(ttl['x-kubernetes-validations']).toEqual([
+        { rule: "type(self) == int ? self >= 60 && self <= 86400 : self == 'auto'", message: 'must be an integer from 60 to 86400 or "auto"' },
+      ]);
+      const message = ttl['x-kubernetes-validations'][0].message;
+      for (const [value, shownAs] of [[59, '59'], [86401, '86401'], ['fast', '"fast"']] as const) {
+        expect(validate({ ...www, spec: { ...www.spec, ttl: value } })).toEqual([{ path: '/spec/ttl', message: `${message} (got ${shownAs})` }]);
+      }
+      for (const value of [60, 86400, 'auto']) expect(validate({ ...www, spec: { ...www.spec, ttl: value } }), String(value)).toEqual([]);
+    });
+  });
+});
+
+describe('CEL rules in generated schemas', () => {
+  it('turns the int-or-string type switch into typed anyOf branches, integer first', () => {
+    expect(celToSchema("type(self) == string ? self in ['auto', 'off'] : self > 0 && self < 10", 'x')).toEqual([
+      { type: 'integer', exclusiveMinimum: 0, exclusiveMaximum: 10 },
+      { type: 'string', enum: ['auto', 'off'] },
     ]);
+    const published = JSON.parse(readFileSync(join(ROOT, 'crds/schemas/dnsrecord.json'), 'utf8'));
+    expect(published.properties.spec.properties.ttl.anyOf).toEqual([{ type: 'integer', minimum: 60, maximum: 86400 }, { type: 'string', enum: ['auto'] }]);
+  });
+
+  it('refuses rules it cannot translate instead of silently not enforcing them', () => {
+    expect(() => celToSchema('self.size() > 3', 'Kind.spec.a')).toThrow(/Kind\.spec\.a: cannot translate/);
+    const onString = { type: 'object', properties: { a: { type: 'string', 'x-kubernetes-validations': [{ rule: "self != ''" }] } } };
+    expect(() => expandValidations(onString, 'Kind.spec')).toThrow(/Kind\.spec\.a: x-kubernetes-validations are only translated on x-kubernetes-int-or-string nodes/);
   });
 });
 
