@@ -233,7 +233,7 @@ async function measure(records: number): Promise<Run> {
 
 function table(runs: Run[]): string {
   const rows = [
-    ['records', 'objects', 'resync req', 'writes', 'wall ms', 'CPU µs/obj', 'fsyncs', 'renames', 'files rewritten', 'naive req', 'naive ms', 'req ratio', 'wall ratio'],
+    ['records', 'objects', 'resync req', 'writes', 'wall ms', 'CPU µs/obj', 'fsyncs', 'renames', 'files rewritten', 'naive req', 'naive ms', 'naive/resync req', 'naive/resync wall'],
     ...runs.map((r) => [
       r.records, r.objects, r.resync.requests, r.resync.writes, r.resync.wallMs.toFixed(0), r.resync.cpuUsPerObject.toFixed(0), r.resync.fsyncs, r.resync.renames,
       r.resync.statusFilesRewritten, r.naive.requests, r.naive.wallMs.toFixed(0), `${r.ratio.requests.toFixed(0)}×`, `${r.ratio.wallMs.toFixed(2)}×`,
