@@ -8,10 +8,10 @@
 //    the same state directory then does its first pass, so caches are warm as in a long-running daemon.
 // 2. Measure one full resync: manager.resyncAll(), then manager.idle(). Requests are the difference of the
 //    simulator's GET /_sim/requests before and after; CPU is process.cpuUsage() over the same span, per object.
-//    fsyncs and renames are counted by a shim over node:fs installed in this process only (fsync/fdatasync, sync and
-//    callback forms, writeFileSync with flush: true; renameSync, rename, promises.rename), pushed into every ESM
-//    importer with module.syncBuiltinESMExports(). As a cross-check, status files whose mtime or inode changed are
-//    counted too.
+//    fsyncs and renames are counted by a shim over node:fs installed in this process only (fsync and fdatasync in
+//    sync, callback and FileHandle form, writeFileSync with flush: true; renameSync, rename, promises.rename), pushed
+//    into every ESM importer with module.syncBuiltinESMExports(). As a cross-check, status files whose mtime or inode
+//    changed are counted too.
 // 3. Naive loop: GET /zones/{zone}/dns_records/{id} per record and GET /servers/{id} per server over loopback fetch,
 //    with as many in flight as the manager runs workers by default, against the same simulator.
 import fs from 'node:fs';
@@ -38,7 +38,7 @@ const zoneName = (z: number): string => `bench${z}.example.com`;
 const fsCounts = { fsync: 0, rename: 0 };
 
 /** installFsCounters wraps the node:fs calls that make a write durable or atomic, for this process only. */
-function installFsCounters(): void {
+async function installFsCounters(): Promise<void> {
   const f = fs as unknown as Record<string, (...a: unknown[]) => unknown>;
   const wrap = (name: string, counter: keyof typeof fsCounts, when: (args: unknown[]) => boolean = () => true): void => {
     const orig = f[name];
@@ -55,6 +55,18 @@ function installFsCounters(): void {
   const p = fs.promises as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
   const rename = p.rename!;
   p.rename = (...args: unknown[]) => { fsCounts.rename++; return rename.apply(fs.promises, args); };
+  // FileHandle.sync()/datasync() are methods of a class node:fs does not export; reach it through one handle.
+  const probe = join(tmpdir(), `livchat-bench-probe-${process.pid}`);
+  const fd = fs.openSync(probe, 'w');
+  fs.closeSync(fd);
+  const handle = await fs.promises.open(probe, 'r');
+  const proto = Object.getPrototypeOf(handle) as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  await handle.close();
+  fs.unlinkSync(probe);
+  for (const name of ['sync', 'datasync']) {
+    const orig = proto[name];
+    if (typeof orig === 'function') proto[name] = function counted(this: unknown, ...args: unknown[]) { fsCounts.fsync++; return orig.apply(this, args); };
+  }
   syncBuiltinESMExports();
 }
 
@@ -243,7 +255,7 @@ function table(runs: Run[]): string {
   return rows.map((row) => row.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n');
 }
 
-installFsCounters();
+await installFsCounters();
 const runs: Run[] = [];
 for (const n of SIZES) runs.push(await measure(n));
 console.log(`resync of a converged world: Z=${ZONES} zones, M=${SERVERS} servers; naive loop with ${NAIVE_CONCURRENCY} requests in flight`);

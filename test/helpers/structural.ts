@@ -41,6 +41,7 @@ export type RuleId =
   | 'format' // a format the API server does not know (it warns; our CRDs should not rely on it)
   | 'names' // CRD names: DNS-1035 labels, kind ≠ listKind, metadata.name = plural.group, shortNames unique
   | 'versions' // exactly one storage version, unique DNS-1035 version names, each with a schema
+  | 'scope' // Cluster or Namespaced
   | 'printer-columns'; // column type and jsonPath
 
 export interface Violation {
@@ -374,6 +375,7 @@ export function crdViolations(crd: Schema): Violation[] {
   const names = spec.names ?? {};
   if (crd.apiVersion !== 'apiextensions.k8s.io/v1' || crd.kind !== 'CustomResourceDefinition') v('', 'versions', 'must be an apiextensions.k8s.io/v1 CustomResourceDefinition');
   if (typeof spec.group !== 'string' || !DNS1123_SUBDOMAIN.test(spec.group) || !spec.group.includes('.')) v('spec.group', 'names', 'group must be a DNS subdomain with at least one dot');
+  if (spec.scope !== 'Cluster' && spec.scope !== 'Namespaced') v('spec.scope', 'scope', 'scope must be Cluster or Namespaced');
   if (crd.metadata?.name !== `${names.plural}.${spec.group}`) v('metadata.name', 'names', 'must be spec.names.plural+"."+spec.group');
   for (const key of ['plural', 'singular'] as const) {
     if (typeof names[key] !== 'string' || !DNS1035.test(names[key])) v(`spec.names.${key}`, 'names', `${key} must be a lowercase DNS-1035 label`);
