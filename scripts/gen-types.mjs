@@ -89,14 +89,14 @@ function celConjunction(text) {
 /**
  * celToSchema translates the one CEL rule shape the CRDs use on an int-or-string node,
  * `type(self) == int ? <int checks> : <string checks>`, into the typed anyOf branches ajv and editors understand.
- * Anything else is an error: a rule only the API server would enforce must be mirrored in src/crd/semantic.ts by hand.
+ * Anything else is an error, so no rule is enforced by the API server alone: extend this translator first.
  */
 export function celToSchema(rule, path) {
   const m = CEL_TYPE_SWITCH.exec(rule.trim());
   const then = m && celConjunction(m[2]);
   const otherwise = m && celConjunction(m[3]);
   if (!then || !otherwise) {
-    throw new Error(`${path}: cannot translate the x-kubernetes-validations rule ${JSON.stringify(rule)} into JSON Schema; use the form "type(self) == int ? self >= A && self <= B : self in ['x']" or check it in src/crd/semantic.ts`);
+    throw new Error(`${path}: cannot translate the x-kubernetes-validations rule ${JSON.stringify(rule)} into JSON Schema; use the form "type(self) == int ? self >= A && self <= B : self in ['x']" or extend celToSchema in scripts/gen-types.mjs`);
   }
   const first = CEL_TYPES[m[1]];
   const second = first === 'integer' ? 'string' : 'integer';
@@ -121,7 +121,7 @@ export function expandValidations(node, path = '') {
   const rules = node['x-kubernetes-validations'];
   if (!rules) return out;
   if (node['x-kubernetes-int-or-string'] !== true || rules.length !== 1) {
-    throw new Error(`${path}: x-kubernetes-validations are only translated on x-kubernetes-int-or-string nodes, one rule each`);
+    throw new Error(`${path}: x-kubernetes-validations are only translated on x-kubernetes-int-or-string nodes, one rule each; extend expandValidations in scripts/gen-types.mjs`);
   }
   out.anyOf = celToSchema(rules[0].rule, path);
   return out;
