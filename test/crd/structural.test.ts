@@ -90,6 +90,7 @@ const bad: Array<[string, Schema, RuleId, boolean?]> = [
   ['a default with fields the schema prunes', root({ a: { type: 'object', properties: { b: { type: 'string' } }, default: { b: 'x', c: 'y' } } }), 'default-unpruned'],
   ['a CEL rule with an empty message', root({ a: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self != ""', message: ' ' }] } }), 'validation-rule'],
   ['a CEL rule with a misspelt key', root({ a: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self != ""', mesage: 'x' }] } }), 'validation-rule'],
+  ['a CEL rule with an empty messageExpression', root({ a: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self != ""', messageExpression: '' }] } }), 'validation-rule'],
   ['a lookahead pattern RE2 cannot compile', root({ a: { type: 'string', pattern: '^(?!x).*$' } }), 'pattern'],
   ['an unknown format', root({ a: { type: 'string', format: 'ipv5' } }), 'format'],
 ];

@@ -190,6 +190,8 @@ function validationRuleChecks(r: unknown, path: string, w: Walk): void {
   if (r.message !== undefined && !message) add(w, path, 'validation-rule', 'message must be non-empty if specified');
   if (message && /[\n\r]/.test(message)) add(w, path, 'validation-rule', 'message must not contain line breaks');
   if (/[\n\r]/.test(rule) && !message) add(w, path, 'validation-rule', 'message must be specified if rule contains line breaks');
+  if (r.messageExpression !== undefined && !(typeof r.messageExpression === 'string' && r.messageExpression.trim())) add(w, path, 'validation-rule', 'messageExpression must be non-empty if specified');
+  if (typeof r.fieldPath === 'string' && (!r.fieldPath.trim() || /[\n\r]/.test(r.fieldPath))) add(w, path, 'validation-rule', 'fieldPath must be non-empty and on one line');
   if (r.reason !== undefined && !VALIDATION_REASONS.includes(r.reason)) add(w, path, 'validation-rule', `reason ${JSON.stringify(r.reason)} is not one of ${VALIDATION_REASONS.join(', ')}`);
 }
 
