@@ -4,7 +4,7 @@ import { ProviderError, RetryableError } from '../engine/errors.js';
 import { TokenBucket } from './limiter.js';
 import { HetznerTransport } from './hetzner-http.js';
 import { ActionPacer } from './hetzner-poll.js';
-import type { Action, CreateServerRequest, CreateServerResult, Pagination, Server, SshKey } from './hetzner-types.js';
+import type { Action, CreateServerRequest, CreateServerResult, Pagination, Server, ServerType, SshKey } from './hetzner-types.js';
 
 export type * from './hetzner-types.js';
 export { serverLocation } from './hetzner-types.js';
@@ -68,6 +68,12 @@ export class HetznerClient {
   async getServer(id: number, opts: CallOptions = {}): Promise<Server | undefined> {
     const r = await this.#http.call<{ server: Server }>({ op: 'getServer', method: 'GET', path: `/servers/${id}`, allowNotFound: true, ...opts });
     return r.status === 404 ? undefined : r.body.server;
+  }
+
+  /** getServerType looks a server type up by name (its disk, architecture and per-location availability). */
+  async getServerType(name: string, opts: CallOptions = {}): Promise<ServerType | undefined> {
+    const r = await this.#http.call<{ server_types: ServerType[] }>({ op: 'getServerType', method: 'GET', path: '/server_types', query: [['name', name]], ...opts });
+    return r.body.server_types.find((t) => t.name === name);
   }
 
   /** createServer is never retried after the request may have reached the API (it is not idempotent). */

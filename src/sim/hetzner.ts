@@ -44,6 +44,8 @@ export interface HetznerSim extends SimService {
   /** queueAddress gives the next created server this loopback IPv4 and records its SSH port. */
   queueAddress(ipv4: string, sshPort?: number): void;
   sshEndpoints(): Record<string, { host: string; port: number }>;
+  /** hostKeys maps server ids to the ed25519 host key their cloud-init installs (what a simulated server presents). */
+  hostKeys(): Record<string, string>;
 }
 
 const FAULT_CODES: Record<number, [string, string]> = {
@@ -132,10 +134,21 @@ export function createHetznerSim(opts: HetznerSimOptions): HetznerSim {
       return out;
     },
 
+    hostKeys() {
+      settle();
+      const out: Record<string, string> = {};
+      for (const s of state.servers.values()) {
+        const m = /^\s*ed25519_public:\s*(ssh-ed25519 \S+)/m.exec(s.userData ?? '');
+        if (m) out[String(s.id)] = m[1]!;
+      }
+      return out;
+    },
+
     control(method, verb, body) {
       settle();
       const b = (body ?? {}) as Record<string, unknown>;
       if (method === 'GET' && verb === 'ssh-endpoints') return { status: 200, body: sim.sshEndpoints() };
+      if (method === 'GET' && verb === 'host-keys') return { status: 200, body: sim.hostKeys() };
       if (method === 'POST' && verb === 'next-address') {
         const port = b.sshPort === undefined ? 22 : Number(b.sshPort);
         if (typeof b.ipv4 !== 'string' || !Number.isInteger(port) || port < 1 || port > 65535) return { status: 400, body: { error: 'want {ipv4: "127.x.y.z", sshPort: 1..65535}' } };
