@@ -133,6 +133,8 @@ export function createServerController(deps: ServerDeps): Reconciler {
     deps.hostKeys.pin(ctx.name, hostKey.publicKey);
     ctx.persist({ createPending: { at: deps.clock.now() }, hostKey: hostKey.publicKey });
     pendingSeen.set(ctx.key, deps.clock.monotonic());
+    // When no server was created with the new key, the pin goes back to what it was.
+    const restorePin = (): void => { if (previousPin) deps.hostKeys.pin(ctx.name, previousPin); else deps.hostKeys.forget(ctx.name); };
     let res: CreateServerResult;
     try {
       res = await deps.hcloud.createServer({
@@ -146,15 +148,16 @@ export function createServerController(deps: ServerDeps): Reconciler {
         pendingSeen.delete(ctx.key);
         if (ours) {
           // That server came from an earlier attempt, which pinned the key it was booted with.
-          if (previousPin) deps.hostKeys.pin(ctx.name, previousPin);
+          restorePin();
           ctx.persist({ createPending: undefined, serverId: ours.id, hostKey: previousPin });
           return ours;
         }
-        ctx.persist({ createPending: undefined });
+        restorePin();
+        ctx.persist({ createPending: undefined, hostKey: undefined });
         throw new TerminalError('Conflict', `a server named ${ctx.name} already exists in the Hetzner project and is not managed by this installation; annotate livchat.ai/adopt: "true" to take it over`);
       }
       // A rejected request surely created nothing; an unknown outcome keeps the mark so we search first.
-      if (rejected(err)) { ctx.persist({ createPending: undefined }); pendingSeen.delete(ctx.key); }
+      if (rejected(err)) { restorePin(); ctx.persist({ createPending: undefined, hostKey: previousPin }); pendingSeen.delete(ctx.key); }
       if (err instanceof RetryableError && err.reason === 'CapacityUnavailable') {
         throw new RetryableError('CapacityUnavailable', `Hetzner has no ${spec.serverType} capacity in ${spec.location} right now (${err.message}); retrying in ${CAPACITY_RETRY_MS / 60_000} minutes, or choose another serverType or location`, { retryAfterMs: CAPACITY_RETRY_MS, cause: err });
       }
