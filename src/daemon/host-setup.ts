@@ -62,13 +62,13 @@ export function buildHostSetup(o: HostSetupOptions): HostSetupPort {
       }
       // In simulate mode nothing outside loopback is ever contacted.
       if (o.simulated && !isLoopback(input.ipv4)) throw new TerminalError('NotLoopback', `simulate mode only contacts loopback servers, not ${input.ipv4}`);
+      // Never trust on first use: an unpinned server is accepted only with the fingerprint a person approved.
+      if (!input.hostKey && !input.approvedFingerprint) throw new TerminalError('HostKeyUnknown', `no pinned host key for ${input.name}`);
       const port = await sshPort(input);
       const { privateKey } = o.identity.get();
       let hostKey = input.hostKey;
       let recorded: string | undefined;
       if (!hostKey) {
-        // Never trust on first use: an unpinned server is accepted only with the fingerprint a person approved.
-        if (!input.approvedFingerprint) throw new TerminalError('HostKeyUnknown', `no pinned host key for ${input.name}`);
         // The key is checked against the approved fingerprint before authentication (connectPinned's host verifier).
         const conn = await connectPinned({ host: input.ipv4, port, username: 'root', privateKey, signal, approvedFingerprint: input.approvedFingerprint });
         const seen = conn.hostKey;

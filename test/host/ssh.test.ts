@@ -34,6 +34,19 @@ describe.skipIf(!!missing)('ssh with a pinned host key (real sshd)', () => {
     } finally { conn.close(); }
   });
 
+  it('without a pin, accepts only the approved fingerprint, checked before authentication', async () => {
+    const approved = publicKeyFingerprintSha256(sshd.hostKey.publicKey);
+    const conn = await connectPinned({ ...base(), approvedFingerprint: approved });
+    try {
+      expect(sameKey(conn.hostKey, sshd.hostKey.publicKey)).toBe(true);
+    } finally { conn.close(); }
+    const other = publicKeyFingerprintSha256(generateEd25519KeyPair('x').publicKey);
+    const err = await connectPinned({ ...base(), approvedFingerprint: other }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TerminalError);
+    expect((err as TerminalError).reason).toBe('HostKeyNotApproved');
+    expect((err as Error).message).toContain(approved);
+  });
+
   it('refuses a different host key with HostKeyMismatch and runs nothing', async () => {
     const marker = join(sshd.dir, 'mismatch-marker');
     const other = generateEd25519KeyPair('someone-else');
