@@ -97,15 +97,17 @@ export function createServerController(deps: ServerDeps): Reconciler {
     keyId ??= (async () => {
       const { publicKey } = await deps.identity();
       const fingerprint = deps.fingerprint(publicKey);
-      const existing = await deps.hcloud.listSshKeys({ fingerprint });
-      if (existing[0]) return existing[0].id;
+      // The filter narrows the list; the exact fingerprint decides (a filter the API ignored must not hand us another key).
+      const mine = (keys: SshKey[]) => keys.find((k) => k.fingerprint === fingerprint);
+      const existing = mine(await deps.hcloud.listSshKeys({ fingerprint }));
+      if (existing) return existing.id;
       try {
         return (await deps.hcloud.createSshKey({ name: `livchat-${instance}`, public_key: publicKey, labels: { 'managed-by': 'livchat', [LABEL_INSTANCE]: instance } })).id;
       } catch (err) {
         if (!isProviderCode(err, 'uniqueness_error')) throw err;
         // Someone registered the key (or the name) meanwhile: the fingerprint is the truth.
-        const again = await deps.hcloud.listSshKeys({ fingerprint });
-        if (again[0]) return again[0].id;
+        const again = mine(await deps.hcloud.listSshKeys({ fingerprint }));
+        if (again) return again.id;
         return (await deps.hcloud.createSshKey({ name: `livchat-${instance}-${fingerprint.replace(/:/g, '').slice(0, 8)}`, public_key: publicKey, labels: { 'managed-by': 'livchat', [LABEL_INSTANCE]: instance } })).id;
       }
     })();

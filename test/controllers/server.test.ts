@@ -1,6 +1,6 @@
 // Server controller end to end against the Hetzner and Cloudflare simulators, with simulated host setup.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServerController } from '../../controllers/server.js';
+import { createServerController, type ServerPort } from '../../controllers/server.js';
 import { createDnsRecordController } from '../../controllers/dns-record.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { fingerprintMd5 } from '../../src/providers/hetzner.js';
@@ -20,7 +20,11 @@ afterEach(async () => { for (const c of cleanup) await c(); cleanup = []; });
 
 const identity = generateEd25519KeyPair('livchat-test');
 
-interface SetupOpts { clock?: 'manager'; instance?: string; shutdownTimeoutMs?: number; createGraceMs?: number; cloud?: Awaited<ReturnType<typeof startCloud>>; hostKeys?: MemoryHostKeyStore }
+interface SetupOpts {
+  clock?: 'manager'; instance?: string; shutdownTimeoutMs?: number; createGraceMs?: number; cloud?: Awaited<ReturnType<typeof startCloud>>; hostKeys?: MemoryHostKeyStore;
+  /** Lists that ignore their filters, like an API that dropped a query parameter: only exact matching keeps ownership. */
+  unfiltered?: boolean;
+}
 
 async function setup(opts: SetupOpts = {}) {
   const cloud = opts.cloud ?? await startCloud({ zones: ['example.com'] });
@@ -36,8 +40,17 @@ async function setup(opts: SetupOpts = {}) {
   // The manager's ManualClock exists only once the manager does, so the controller reads time through this indirection.
   const ref: { c: Clock } = { c: realClock };
   const clock: Clock = { now: () => ref.c.now(), monotonic: () => ref.c.monotonic(), setTimer: (f, ms) => ref.c.setTimer(f, ms), sleep: (ms, sig) => ref.c.sleep(ms, sig) };
+  const hc = cloud.hc;
+  const hcloud: ServerPort = opts.unfiltered
+    ? {
+      listServers: () => hc.listServers(), listSshKeys: () => hc.listSshKeys(),
+      getServer: (id) => hc.getServer(id), getServerType: (n) => hc.getServerType(n), createServer: (r) => hc.createServer(r),
+      updateServer: (id, p) => hc.updateServer(id, p), deleteServer: (id) => hc.deleteServer(id), serverAction: (id, n, b) => hc.serverAction(id, n, b),
+      waitForActions: (ids, o) => hc.waitForActions(ids, o), createSshKey: (r) => hc.createSshKey(r),
+    }
+    : hc;
   const server = createServerController({
-    hcloud: cloud.hc, host, clock,
+    hcloud, host, clock,
     identity: async () => ({ publicKey: identity.publicKey }),
     newHostKey: () => generateEd25519KeyPair('host'),
     userData: ({ hostKey, hostname }) => renderUserData({ hostKey, hostname }),
@@ -390,8 +403,10 @@ describe('Server controller: capacity, time and ownership', () => {
   it('matches ownership labels exactly: prod never sees prod2, web1 never recovers web10', async () => {
     const cloud = await startCloud({ zones: ['example.com'] });
     cleanup.push(() => cloud.server.close());
-    const prod = await setup({ cloud, instance: 'prod' });
-    const prod2 = await setup({ cloud, instance: 'prod2' });
+    // Filters ignored on purpose: the controller itself must match instance and object labels and the key fingerprint exactly.
+    const prod = await setup({ cloud, instance: 'prod', unfiltered: true });
+    const prod2 = await setup({ cloud, instance: 'prod2', unfiltered: true });
+    const stranger = await cloud.hc.createSshKey({ name: 'someone-else', public_key: generateEd25519KeyPair('someone').publicKey });
     const a = prod.source.put('Server', 'web1', spec({ dns: undefined }));
     prod.source.put('Server', 'web10', spec({ dns: undefined }));
     prod.mgr.start();
@@ -405,6 +420,10 @@ describe('Server controller: capacity, time and ownership', () => {
     expect(all.map((s) => `${s.labels['livchat.ai/instance']}/${s.name}`).sort()).toEqual(['prod/web1', 'prod/web10', 'prod2/web100']);
     expect(getCondition(prod2.store.get('Server/web1')!.status.conditions, STALLED)?.reason).toBe('Conflict');
     expect(getCondition(prod2.store.get('Server/web100')!.status.conditions, READY)?.status).toBe('True');
+    // Every server got the daemon's own key, never the unrelated one an unfiltered key list returns first.
+    const own = [...cloud.hetzner.sshKeys.values()].find((k) => k.fingerprint === fingerprintMd5(identity.publicKey))!;
+    for (const s of all) expect(s.sshKeys).toEqual([own.id]);
+    expect(own.id).not.toBe(stranger.id);
     const web1 = all.find((s) => s.name === 'web1')!;
     const web10 = all.find((s) => s.name === 'web10')!;
     expect(prod.store.get(a)!.internal.serverId).toBe(web1.id);
