@@ -214,6 +214,7 @@ describe('Server controller', () => {
     expect(t.store.get(key)!.internal.serverId).toBe(id);
     expect(t.store.get(key)!.internal.createPending).toBeUndefined();
     expect(servers(t)).toHaveLength(1);
+    await secondPass(t);
   });
 
   it('recognises its resources after the state directory is lost, given the same installation name', async () => {

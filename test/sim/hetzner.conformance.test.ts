@@ -112,6 +112,14 @@ describe('hetzner simulator conformance', () => {
     expect((await call(t, 'POST', '/servers', 400, { name: 'conf-dc', server_type: 'cx23', image: 'debian-12', datacenter: 'fsn1-dc14' })).error.code).toBe('invalid_input');
   });
 
+  it('server types with a sold-out location still match the spec', async () => {
+    sim.setCapacity({ location: 'fsn1', serverType: 'cx33', available: false });
+    const types = (await call(t, 'GET', '/server_types?name=cx33', 200)).server_types;
+    expect(types[0].locations.find((l: any) => l.name === 'fsn1').available).toBe(false);
+    sim.setCapacity({ location: 'fsn1', serverType: 'cx33', available: true });
+    expect((await call(t, 'POST', '/servers', 501, { name: 'conf-net', server_type: 'cx23', image: 'debian-12', networks: [1] })).error.code).toBe('not_implemented');
+  });
+
   it('catalog items by id match the spec', async () => {
     await call(t, 'GET', '/locations/1', 200);
     await call(t, 'GET', '/server_types/104', 200);
