@@ -1,4 +1,4 @@
-// The daemon's SSH identity: an ed25519 key pair generated once, its private key kept in the vault.
+// The daemon's SSH identity (an ed25519 key pair generated once, private key in the vault) and the vault-backed host-key pins.
 import type { Vault } from '../store/vault.js';
 import { generateEd25519KeyPair, type KeyPair } from '../host/keys.js';
 import { renderUserData } from '../host/cloud-init.js';
