@@ -1,23 +1,28 @@
 // Server controller: Hetzner servers created crash-safely, resized, protected, set up over SSH, and deleted by policy.
 import type { PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../src/engine/reconciler.js';
-import { ProviderError, TerminalError, WaitError, isProviderCode } from '../src/engine/errors.js';
+import { ProviderError, RetryableError, TerminalError, WaitError, isProviderCode } from '../src/engine/errors.js';
 import { ANNOTATION_ADOPT, ANNOTATION_APPROVE_REPLACE } from '../src/engine/types.js';
 import type { Clock } from '../src/engine/clock.js';
 import { SharedList } from '../src/engine/shared-list.js';
 import { hashValue } from '../src/engine/hash.js';
-import type { Action, CreateServerRequest, CreateServerResult, Server, SshKey } from '../src/providers/hetzner-types.js';
+import type { Action, CreateServerRequest, CreateServerResult, Server, ServerType, SshKey } from '../src/providers/hetzner-types.js';
 import { serverLocation } from '../src/providers/hetzner-types.js';
 import {
-  LABEL_INSTANCE, LABEL_OBJECT, desiredLabels, diffServer, hostIpv6, ownershipLabels, type ServerChange, type ServerSpec,
+  ANNOTATION_APPROVE_HOST_KEY, LABEL_INSTANCE, LABEL_OBJECT, desiredLabels, diffServer, hostIpv6, labelSelector, ownershipLabels, type ServerChange, type ServerSpec,
 } from '../src/server/classify.js';
+import { resizeProblem } from '../src/server/resize.js';
+import type { HostKeyStore } from '../src/host/host-keys.js';
+import { publicKeyFingerprintSha256 } from '../src/host/keys.js';
 import { dnsRecordsFor } from './dns-record.js';
 import type { HostSetupInput, HostSetupPort } from '../src/host/port.js';
 
-export type { HostSetupInput, HostSetupPort };
+export type { HostSetupInput, HostSetupPort, HostKeyStore };
 
 /** ServerPort is the controller's Hetzner I/O; HetznerClient satisfies it structurally. */
 export interface ServerPort {
   listServers(labelSelector?: string): Promise<Server[]>;
+  getServer(id: number): Promise<Server | undefined>;
+  getServerType(name: string): Promise<ServerType | undefined>;
   createServer(req: CreateServerRequest): Promise<CreateServerResult>;
   updateServer(id: number, patch: { labels?: Record<string, string> }): Promise<Server>;
   deleteServer(id: number): Promise<Action>;
@@ -37,6 +42,12 @@ export interface ServerDeps {
   newHostKey(): { publicKey: string; privateKey: string };
   userData(input: { hostKey: { publicKey: string; privateKey: string }; hostname: string }): string;
   fingerprint(publicKey: string): string;
+  /** Pinned host keys, kept where losing a status file cannot lose them (the vault in the daemon). */
+  hostKeys: HostKeyStore;
+  /** How long a guest may take to power off after an ACPI shutdown before a hard power-off. @default 120000 */
+  shutdownTimeoutMs?: number;
+  /** Interval of status polls while waiting for the guest to power off. @default 2000 */
+  shutdownPollMs?: number;
   /** @default 600000 */
   resyncMs?: number;
   /** How long a server may be missing from lists after an interrupted create before we decide it never happened (Hetzner lists are consistent within seconds). @default 15000 */
@@ -44,39 +55,59 @@ export interface ServerDeps {
 }
 
 const POLL_MS = 5000;
+/** How long to wait before asking again when Hetzner has no capacity for the wanted type. */
+const CAPACITY_RETRY_MS = 5 * 60_000;
+
+/** rejected tells whether a create failure surely created nothing (the API refused the request). */
+function rejected(err: unknown): boolean {
+  if (err instanceof TerminalError) return true;
+  if (err instanceof ProviderError) return err.status >= 400 && err.status < 500;
+  const cause = (err as { cause?: unknown } | undefined)?.cause;
+  return err instanceof RetryableError && cause instanceof ProviderError && cause.status >= 400 && cause.status < 500 && cause.status !== 409 && cause.status !== 429;
+}
 
 /** createServerController builds the Server reconciler. */
 export function createServerController(deps: ServerDeps): Reconciler {
   const resyncMs = deps.resyncMs ?? 600_000;
   const grace = deps.createGraceMs ?? 15_000;
+  const shutdownTimeout = deps.shutdownTimeoutMs ?? 120_000;
+  const shutdownPoll = deps.shutdownPollMs ?? 2000;
   const lists = new Map<string, SharedList<number, Server>>();
+  // Monotonic time at which this process first saw each key's create-pending mark, so wall-clock steps cannot bend the grace.
+  const pendingSeen = new Map<string, number>();
   let keyId: Promise<number> | undefined;
 
   const cacheFor = (instance: string): SharedList<number, Server> => {
     let c = lists.get(instance);
-    if (!c) lists.set(instance, (c = new SharedList(() => deps.hcloud.listServers(`${LABEL_INSTANCE}=${instance}`), (s) => s.id, deps.clock, resyncMs / 2)));
+    if (!c) {
+      // Built and validated once: an exact `key=value` term can never match a longer name such as prod2.
+      const selector = labelSelector({ [LABEL_INSTANCE]: instance });
+      lists.set(instance, (c = new SharedList(() => deps.hcloud.listServers(selector), (s) => s.id, deps.clock, resyncMs / 2)));
+    }
     return c;
   };
 
   async function find(ctx: { instance: string; name: string }, fresh = false): Promise<Server | undefined> {
     const cache = cacheFor(ctx.instance);
     const items = fresh ? [...(await cache.refresh()).values()] : await cache.items();
-    return items.find((s) => s.labels[LABEL_OBJECT] === ctx.name);
+    return items.find((s) => s.labels[LABEL_INSTANCE] === ctx.instance && s.labels[LABEL_OBJECT] === ctx.name);
   }
 
   async function ensureSshKey(instance: string): Promise<number> {
     keyId ??= (async () => {
       const { publicKey } = await deps.identity();
       const fingerprint = deps.fingerprint(publicKey);
-      const existing = await deps.hcloud.listSshKeys({ fingerprint });
-      if (existing[0]) return existing[0].id;
+      // The filter narrows the list; the exact fingerprint decides (a filter the API ignored must not hand us another key).
+      const mine = (keys: SshKey[]) => keys.find((k) => k.fingerprint === fingerprint);
+      const existing = mine(await deps.hcloud.listSshKeys({ fingerprint }));
+      if (existing) return existing.id;
       try {
         return (await deps.hcloud.createSshKey({ name: `livchat-${instance}`, public_key: publicKey, labels: { 'managed-by': 'livchat', [LABEL_INSTANCE]: instance } })).id;
       } catch (err) {
         if (!isProviderCode(err, 'uniqueness_error')) throw err;
         // Someone registered the key (or the name) meanwhile: the fingerprint is the truth.
-        const again = await deps.hcloud.listSshKeys({ fingerprint });
-        if (again[0]) return again[0].id;
+        const again = mine(await deps.hcloud.listSshKeys({ fingerprint }));
+        if (again) return again.id;
         return (await deps.hcloud.createSshKey({ name: `livchat-${instance}-${fingerprint.replace(/:/g, '').slice(0, 8)}`, public_key: publicKey, labels: { 'managed-by': 'livchat', [LABEL_INSTANCE]: instance } })).id;
       }
     })();
@@ -97,9 +128,15 @@ export function createServerController(deps: ServerDeps): Reconciler {
   async function create(ctx: ReconcileContext, spec: ServerSpec): Promise<Server> {
     const sshKey = await ensureSshKey(ctx.instance);
     const hostKey = deps.newHostKey();
-    // The durable mark comes first: after a crash we search for the server instead of creating a second one.
+    const previousPin = deps.hostKeys.pinned(ctx.name);
+    // The durable marks come first: after a crash we search for the server instead of creating a second one, and its key is known.
     ctx.progress('Creating', `POST /servers ${spec.serverType} in ${spec.location}`);
+    deps.hostKeys.savePrivate(ctx.name, hostKey.privateKey);
+    deps.hostKeys.pin(ctx.name, hostKey.publicKey);
     ctx.persist({ createPending: { at: deps.clock.now() }, hostKey: hostKey.publicKey });
+    pendingSeen.set(ctx.key, deps.clock.monotonic());
+    // When no server was created with the new key, the pin goes back to what it was.
+    const restorePin = (): void => { if (previousPin) deps.hostKeys.pin(ctx.name, previousPin); else deps.hostKeys.forget(ctx.name); };
     let res: CreateServerResult;
     try {
       res = await deps.hcloud.createServer({
@@ -110,15 +147,26 @@ export function createServerController(deps: ServerDeps): Reconciler {
     } catch (err) {
       if (isProviderCode(err, 'uniqueness_error')) {
         const ours = await find(ctx, true);
-        if (ours) { ctx.persist({ createPending: undefined, serverId: ours.id }); return ours; }
-        ctx.persist({ createPending: undefined });
+        pendingSeen.delete(ctx.key);
+        if (ours) {
+          // That server came from an earlier attempt, which pinned the key it was booted with.
+          restorePin();
+          ctx.persist({ createPending: undefined, serverId: ours.id, hostKey: previousPin });
+          return ours;
+        }
+        restorePin();
+        ctx.persist({ createPending: undefined, hostKey: undefined });
         throw new TerminalError('Conflict', `a server named ${ctx.name} already exists in the Hetzner project and is not managed by this installation; annotate livchat.ai/adopt: "true" to take it over`);
       }
       // A rejected request surely created nothing; an unknown outcome keeps the mark so we search first.
-      if (err instanceof TerminalError || (err instanceof ProviderError && err.status >= 400 && err.status < 500)) ctx.persist({ createPending: undefined });
+      if (rejected(err)) { restorePin(); ctx.persist({ createPending: undefined, hostKey: previousPin }); pendingSeen.delete(ctx.key); }
+      if (err instanceof RetryableError && err.reason === 'CapacityUnavailable') {
+        throw new RetryableError('CapacityUnavailable', `Hetzner has no ${spec.serverType} capacity in ${spec.location} right now (${err.message}); retrying in ${CAPACITY_RETRY_MS / 60_000} minutes, or choose another serverType or location`, { retryAfterMs: CAPACITY_RETRY_MS, cause: err });
+      }
       throw err;
     }
     ctx.persist({ createPending: undefined, serverId: res.server.id });
+    pendingSeen.delete(ctx.key);
     cacheFor(ctx.instance).put(res.server);
     ctx.event('Normal', 'Created', `created server ${res.server.id} (${spec.serverType}, ${spec.location}) at ${res.server.public_net.ipv4?.ip ?? 'no ipv4'}`);
     await waitActions(ctx, [res.action, ...res.nextActions], 'Provisioning');
@@ -136,7 +184,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
     const updated = await deps.hcloud.updateServer(named.id, { labels: { ...named.labels, ...desiredLabels(spec, ctx.instance, ctx.name) } });
     cacheFor(ctx.instance).put(updated);
     ctx.persist({ serverId: updated.id });
-    ctx.event('Normal', 'Adopted', `took over existing server ${updated.id}; its host key will be recorded at first contact`);
+    ctx.event('Normal', 'Adopted', `took over existing server ${updated.id}; SSH waits until its host key fingerprint is approved (annotation ${ANNOTATION_APPROVE_HOST_KEY})`);
     return updated;
   }
 
@@ -147,11 +195,13 @@ export function createServerController(deps: ServerDeps): Reconciler {
       server = await find(ctx, true);
       if (server) {
         ctx.persist({ createPending: undefined, serverId: server.id });
+        pendingSeen.delete(ctx.key);
         ctx.event('Normal', 'Recovered', `found server ${server.id} created before a restart; not creating another`);
-      } else if (deps.clock.now() - pending.at < grace) {
+      } else if (pendingElapsed(ctx.key, pending.at) < grace) {
         throw new WaitError('Creating', 'a create was in flight; waiting for the server to appear in the API before deciding', POLL_MS);
       } else {
         ctx.persist({ createPending: undefined });
+        pendingSeen.delete(ctx.key);
       }
     }
     if (!server && ctx.internal.serverId !== undefined && !pending) {
@@ -160,6 +210,64 @@ export function createServerController(deps: ServerDeps): Reconciler {
     const found = server ?? (await adopt(ctx, spec)) ?? (await create(ctx, spec));
     if (ctx.internal.serverId !== found.id || ctx.internal.createPending) ctx.persist({ serverId: found.id, createPending: undefined });
     return found;
+  }
+
+  /**
+   * pendingElapsed is how long a create has been pending. The persisted wall mark only seeds the first reading after a
+   * restart; from then on the monotonic clock measures it, so a wall-clock step neither stretches nor shrinks the grace.
+   */
+  function pendingElapsed(key: string, at: number): number {
+    const mono = deps.clock.monotonic();
+    let seen = pendingSeen.get(key);
+    if (seen === undefined) {
+      const before = Math.min(Math.max(0, deps.clock.now() - at), grace);
+      seen = mono - before;
+      pendingSeen.set(key, seen);
+    }
+    return mono - seen;
+  }
+
+  /** resize shuts the guest down (hard power-off after a bounded wait), changes the type and powers on again. */
+  async function resize(ctx: ReconcileContext, spec: ServerSpec, server: Server, c: ServerChange): Promise<void> {
+    const what = `${String(c.from)} → ${String(c.to)}`;
+    // Everything that would make change_type fail is checked before any downtime.
+    const target = await deps.hcloud.getServerType(spec.serverType);
+    const problem = resizeProblem(server, spec.serverType, target);
+    if (problem?.kind === 'unavailable') throw new RetryableError('CapacityUnavailable', problem.message, { retryAfterMs: CAPACITY_RETRY_MS });
+    if (problem) throw new TerminalError(problem.reason, problem.message);
+    if (server.status !== 'off') await powerOff(ctx, server, what);
+    ctx.progress('Resizing', `${what}: changing type`);
+    try {
+      // Keep the disk size so a later downgrade stays possible.
+      await waitActions(ctx, [await deps.hcloud.serverAction(server.id, 'change_type', { server_type: spec.serverType, upgrade_disk: false })], 'Resizing');
+    } catch (err) {
+      // Never leave the server off because the type change failed: power it back on with its old type.
+      ctx.event('Warning', 'ResizeFailed', `change_type ${what} failed; powering the server back on: ${(err as Error).message}`);
+      await waitActions(ctx, [await deps.hcloud.serverAction(server.id, 'poweron')], 'Resizing');
+      throw err;
+    }
+    ctx.progress('Resizing', `${what}: powering on`);
+    await waitActions(ctx, [await deps.hcloud.serverAction(server.id, 'poweron')], 'Resizing');
+    ctx.event('Normal', 'Resized', `server type ${what}`);
+  }
+
+  /** powerOff asks the guest to shut down (ACPI) and waits a bounded time for `off`, then powers off hard. */
+  async function powerOff(ctx: ReconcileContext, server: Server, what: string): Promise<void> {
+    ctx.progress('Resizing', `${what}: shutting down`);
+    // The shutdown action only reports that the ACPI request was sent; the guest decides when it is off.
+    await waitActions(ctx, [await deps.hcloud.serverAction(server.id, 'shutdown')], 'Resizing');
+    const deadline = deps.clock.monotonic() + shutdownTimeout;
+    for (;;) {
+      const now = await deps.hcloud.getServer(server.id);
+      if (!now) throw new RetryableError('ServerMissing', `server ${server.id} disappeared during the resize`);
+      if (now.status === 'off') return;
+      const left = deadline - deps.clock.monotonic();
+      if (left <= 0) break;
+      await deps.clock.sleep(Math.min(shutdownPoll, left), ctx.signal);
+    }
+    ctx.progress('Resizing', `${what}: powering off`);
+    await waitActions(ctx, [await deps.hcloud.serverAction(server.id, 'poweroff')], 'Resizing');
+    ctx.event('Warning', 'HardPowerOff', `the guest did not power off within ${Math.round(shutdownTimeout / 1000)} s of the ACPI shutdown; powered off hard to change the type`);
   }
 
   async function applyChanges(ctx: ReconcileContext, spec: ServerSpec, server: Server, changes: ServerChange[]): Promise<Server> {
@@ -174,13 +282,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
         s = await deps.hcloud.updateServer(s.id, { labels: c.to as Record<string, string> });
         ctx.event('Normal', 'LabelsUpdated', 'labels updated');
       } else if (c.field === 'serverType') {
-        ctx.progress('Resizing', `${String(c.from)} → ${String(c.to)}: powering off`);
-        if (s.status !== 'off') await waitActions(ctx, [await deps.hcloud.serverAction(s.id, 'shutdown')], 'Resizing');
-        ctx.progress('Resizing', `${String(c.from)} → ${String(c.to)}: changing type`);
-        // Keep the disk size so a later downgrade stays possible.
-        await waitActions(ctx, [await deps.hcloud.serverAction(s.id, 'change_type', { server_type: spec.serverType, upgrade_disk: false })], 'Resizing');
-        await waitActions(ctx, [await deps.hcloud.serverAction(s.id, 'poweron')], 'Resizing');
-        ctx.event('Normal', 'Resized', `server type ${String(c.from)} → ${String(c.to)}`);
+        await resize(ctx, spec, s, c);
         s = (await find(ctx, true)) ?? s;
       }
     }
@@ -192,13 +294,18 @@ export function createServerController(deps: ServerDeps): Reconciler {
     const hash = await deps.host.playbookHash();
     const setup = { timezone: spec.setup?.timezone ?? 'UTC', swapSize: spec.setup?.swapSize ?? '0' };
     const setupKey = hashValue({ hash, setup, keys: spec.sshKeys ?? [], name: ctx.name });
-    if (ctx.internal.setupKey === setupKey) return hash;
+    const pin = hostKeyPin(ctx);
+    if (ctx.internal.setupKey === setupKey && pin.key) return hash;
     const ipv4 = server.public_net.ipv4?.ip;
     if (!ipv4) throw new TerminalError('NoIpv4', 'the server has no public IPv4 address to reach it over SSH');
+    const approved = ctx.object.metadata.annotations?.[ANNOTATION_APPROVE_HOST_KEY];
+    if (!pin.key && !approved) {
+      throw new TerminalError('HostKeyUnknown', `no pinned SSH host key is known for server ${server.id} (adopted, or its key record was lost), and keys are never trusted on first use; check the key with the Hetzner console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and annotate ${ANNOTATION_APPROVE_HOST_KEY}: "SHA256:..."`);
+    }
     ctx.progress('SettingUp', 'waiting for SSH');
     const lines: string[] = [];
     const res = await deps.host.setup(
-      { serverId: server.id, name: ctx.name, ipv4, hostKey: ctx.internal.hostKey as string | undefined, setup, authorizedKeys: spec.sshKeys ?? [] },
+      { serverId: server.id, name: ctx.name, ipv4, ...(pin.key ? { hostKey: pin.key } : { approvedFingerprint: approved }), setup, authorizedKeys: spec.sshKeys ?? [] },
       ctx.signal,
       (line) => {
         lines.push(line);
@@ -208,9 +315,23 @@ export function createServerController(deps: ServerDeps): Reconciler {
     );
     const recap = lines.filter((l) => /\bok=\d+/.test(l)).pop();
     if (recap) ctx.event('Normal', 'SetupOutput', recap.trim());
-    ctx.persist({ setupKey, playbookHash: res.playbookHash, ...(res.hostKey && !ctx.internal.hostKey ? { hostKey: res.hostKey } : {}) });
+    const pinned = pin.key ?? res.hostKey;
+    if (!pin.key && res.hostKey) {
+      deps.hostKeys.pin(ctx.name, res.hostKey);
+      ctx.event('Normal', 'HostKeyApproved', `pinned host key ${publicKeyFingerprintSha256(res.hostKey)} as approved`);
+    }
+    ctx.persist({ setupKey, playbookHash: res.playbookHash, ...(pinned && pinned !== ctx.internal.hostKey ? { hostKey: pinned } : {}) });
     ctx.event('Normal', 'SetUp', `playbooks applied (${res.playbookHash.slice(0, 12)})`);
     return res.playbookHash;
+  }
+
+  /** hostKeyPin reads the pin from the key store, moving a pin that only the status file still holds into the store. */
+  function hostKeyPin(ctx: ReconcileContext): { key?: string } {
+    const stored = deps.hostKeys.pinned(ctx.name);
+    if (stored) return { key: stored };
+    const legacy = ctx.internal.hostKey as string | undefined;
+    if (legacy) { deps.hostKeys.pin(ctx.name, legacy); return { key: legacy }; }
+    return {};
   }
 
   function observed(server: Server, playbookHash?: string): Record<string, unknown> {
@@ -249,6 +370,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
       if (!isProviderCode(err, 'not_found')) throw err;
     }
     cacheFor(ctx.instance).drop(server.id);
+    deps.hostKeys.forget(ctx.name);
     ctx.event('Normal', 'Deleted', `deleted server ${server.id}`);
     return { ready: { status: 'False', reason: 'Deleted' }, deleted: true, childrenPolicy: 'Delete' };
   }
@@ -289,6 +411,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
     if (server.protection.delete) await waitActions(ctx, [await deps.hcloud.serverAction(server.id, 'change_protection', { delete: false, rebuild: false })], 'Replacing');
     await waitActions(ctx, [await deps.hcloud.deleteServer(server.id)], 'Replacing');
     cacheFor(ctx.instance).drop(server.id);
+    deps.hostKeys.forget(ctx.name);
     ctx.persist({ serverId: undefined, setupKey: undefined, hostKey: undefined });
     ctx.event('Normal', 'Replaced', `approved replacement (${replace.map((c) => c.field).join(', ')}): deleted server ${server.id}; a new one follows`);
     return { ready: { status: 'False', reason: 'Replacing', message: 'creating the replacement server' }, requeueAfterMs: 0 };
@@ -316,6 +439,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
     settings: { concurrency: 2, resyncMs, backoffBaseMs: 2000, backoffCapMs: 600_000 },
     reconcile,
     plan,
-    invalidate: () => { for (const c of lists.values()) c.invalidate(); },
+    // SIGHUP: re-list servers and re-hash the playbooks (they are hashed once per process otherwise).
+    invalidate: () => { for (const c of lists.values()) c.invalidate(); deps.host.invalidate?.(); },
   };
 }

@@ -6,7 +6,8 @@ import type { Logger } from '../obs/log.js';
 import type { HostSetupInput, HostSetupPort } from '../host/port.js';
 import { SimulatedHostSetup, isDocumentationAddress } from '../host/simulated-setup.js';
 import { AnsibleHostSetup } from '../host/host-setup.js';
-import { hashPlaybooks } from '../host/playbook-hash.js';
+import { cachedPlaybookHash } from '../host/playbook-hash.js';
+import { publicKeyFingerprintSha256 } from '../host/keys.js';
 import { connectPinned } from '../host/ssh.js';
 import { isLoopback } from '../sim/framework.js';
 import { ansibleDir } from '../paths.js';
@@ -28,9 +29,18 @@ export interface HostSetupOptions {
 /** buildHostSetup returns the HostSetupPort the Server controller uses. */
 export function buildHostSetup(o: HostSetupOptions): HostSetupPort {
   const playbook = o.playbook ?? join(ansibleDir(), 'site.yml');
-  const hash = (): Promise<string> => hashPlaybooks(dirname(playbook));
-  const simulated = new SimulatedHostSetup(hash);
-  const ansible = new AnsibleHostSetup({ playbook, clock: o.clock, ...(o.extraVars ? { extraVars: o.extraVars } : {}), ...(o.sshWaitMs ? { sshWaitMs: o.sshWaitMs } : {}) });
+  // Hashed once per process; the Server controller's invalidate() (SIGHUP) makes the next read hash again.
+  const cached = cachedPlaybookHash(dirname(playbook));
+  const hash = (): Promise<string> => cached.get();
+  const simulated = new SimulatedHostSetup(hash, o.simulated && o.simControlUrl ? simulatedHostKey : undefined);
+  const ansible = new AnsibleHostSetup({ playbook, clock: o.clock, hash, ...(o.extraVars ? { extraVars: o.extraVars } : {}), ...(o.sshWaitMs ? { sshWaitMs: o.sshWaitMs } : {}) });
+
+  /** simulatedHostKey asks the simulator which host key a simulated server booted with (from its cloud-init). */
+  async function simulatedHostKey(input: HostSetupInput): Promise<string | undefined> {
+    const res = await fetch(`${o.simControlUrl}/_sim/hetzner/host-keys`, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) return undefined;
+    return ((await res.json()) as Record<string, string>)[String(input.serverId)];
+  }
 
   async function sshPort(input: HostSetupInput): Promise<number> {
     if (!o.simulated) return 22;
@@ -44,6 +54,7 @@ export function buildHostSetup(o: HostSetupOptions): HostSetupPort {
 
   return {
     playbookHash: hash,
+    invalidate: () => cached.invalidate(),
     async setup(input, signal, onLine) {
       if (isDocumentationAddress(input.ipv4)) {
         if (!o.simulated) throw new TerminalError('DocumentationAddress', `${input.ipv4} is a documentation address; nothing connects to it`);
@@ -51,16 +62,20 @@ export function buildHostSetup(o: HostSetupOptions): HostSetupPort {
       }
       // In simulate mode nothing outside loopback is ever contacted.
       if (o.simulated && !isLoopback(input.ipv4)) throw new TerminalError('NotLoopback', `simulate mode only contacts loopback servers, not ${input.ipv4}`);
+      // Never trust on first use: an unpinned server is accepted only with the fingerprint a person approved.
+      if (!input.hostKey && !input.approvedFingerprint) throw new TerminalError('HostKeyUnknown', `no pinned host key for ${input.name}`);
       const port = await sshPort(input);
       const { privateKey } = o.identity.get();
       let hostKey = input.hostKey;
       let recorded: string | undefined;
       if (!hostKey) {
-        // Trust on first use, only for servers whose key we could not generate (adopted ones); pinned from now on.
-        const conn = await connectPinned({ host: input.ipv4, port, username: 'root', privateKey, signal });
-        recorded = hostKey = conn.hostKey;
+        // The key is checked against the approved fingerprint before authentication (connectPinned's host verifier).
+        const conn = await connectPinned({ host: input.ipv4, port, username: 'root', privateKey, signal, approvedFingerprint: input.approvedFingerprint });
+        const seen = conn.hostKey;
         conn.close();
-        onLine(`ssh: recorded host key of ${input.ipv4} at first contact`);
+        const fp = publicKeyFingerprintSha256(seen);
+        recorded = hostKey = seen;
+        onLine(`ssh: pinned the approved host key ${fp} of ${input.ipv4}`);
       }
       const res = await ansible.setup(
         { host: input.ipv4, port, privateKey, hostKey, hostname: input.name, authorizedKeys: input.authorizedKeys, setup: input.setup },

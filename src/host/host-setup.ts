@@ -47,6 +47,8 @@ export interface AnsibleHostSetupOptions {
   playbook: string;
   /** Tree hashed into playbookHash; defaults to the playbook's directory. */
   playbooksDir?: string;
+  /** Shared (cached) playbook hash; by default the tree is hashed on every call. */
+  hash?: () => Promise<string>;
   clock?: Clock;
   /** How long to wait for sshd to accept us, from the start of setup(). */
   sshWaitMs?: number;
@@ -94,7 +96,7 @@ export class AnsibleHostSetup implements HostSetup {
 
   /** playbookHash hashes the playbook tree as it is now (what a setup would apply). */
   playbookHash(): Promise<string> {
-    return hashPlaybooks(this.#opts.playbooksDir ?? dirname(this.#opts.playbook));
+    return this.#opts.hash ? this.#opts.hash() : hashPlaybooks(this.#opts.playbooksDir ?? dirname(this.#opts.playbook));
   }
 
   async setup(input: HostSetupInput, signal: AbortSignal, onLine: (line: string) => void): Promise<HostSetupResult> {
@@ -103,7 +105,7 @@ export class AnsibleHostSetup implements HostSetup {
     const port = input.port ?? 22;
     const conn = await waitForSsh(
       { host: input.host, port, username: user, privateKey: input.privateKey, expectedHostKey: input.hostKey, signal, timeoutMs: this.#opts.connectTimeoutMs ?? 20_000 },
-      { clock: this.#clock, deadlineMs: this.#clock.now() + (this.#opts.sshWaitMs ?? 10 * 60_000) },
+      { clock: this.#clock, deadlineMs: this.#clock.monotonic() + (this.#opts.sshWaitMs ?? 10 * 60_000) },
     );
     try {
       onLine(`ssh: connected to ${user}@${input.host}:${port}, host key ${publicKeyFingerprintSha256(conn.hostKey)}`);

@@ -30,14 +30,31 @@ function sshString(data: Buffer | string): Buffer {
   return Buffer.concat([len, body]);
 }
 
+// Fixed DER prefixes of an ed25519 SubjectPublicKeyInfo (RFC 8410) and PKCS#8 PrivateKeyInfo; the raw 32 bytes follow.
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** rawEd25519Public takes the 32-byte public key out of its SPKI DER encoding. */
+export function rawEd25519Public(der: Buffer): Buffer {
+  if (der.length !== SPKI_PREFIX.length + 32 || !der.subarray(0, SPKI_PREFIX.length).equals(SPKI_PREFIX)) throw new Error('unexpected ed25519 SPKI encoding');
+  return Buffer.from(der.subarray(SPKI_PREFIX.length));
+}
+
+/** rawEd25519Seed takes the 32-byte private seed out of its PKCS#8 DER encoding. */
+export function rawEd25519Seed(der: Buffer): Buffer {
+  if (der.length !== PKCS8_PREFIX.length + 32 || !der.subarray(0, PKCS8_PREFIX.length).equals(PKCS8_PREFIX)) throw new Error('unexpected ed25519 PKCS#8 encoding');
+  return Buffer.from(der.subarray(PKCS8_PREFIX.length));
+}
+
 /**
  * generateEd25519KeyPair creates a fresh unencrypted ed25519 key pair in OpenSSH formats.
  * Built on node:crypto because ssh2's generator drops a leading zero byte of the public key (about 1 key in 256 is corrupt).
  */
 export function generateEd25519KeyPair(comment: string): KeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const pk = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
-  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  // DER, not JWK: Node 20.20's JWK export deadlocks the main thread under GC after a few hundred keys.
+  const pk = rawEd25519Public(publicKey.export({ format: 'der', type: 'spki' }));
+  const seed = rawEd25519Seed(privateKey.export({ format: 'der', type: 'pkcs8' }));
   const pubBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pk)]);
   // openssh-key-v1 layout (PROTOCOL.key): unencrypted, one key, private section padded to the 8-byte cipher block.
   const check = randomBytes(4);

@@ -32,3 +32,25 @@ export async function hashPlaybooks(dir: string): Promise<string> {
   }
   return `sha256:${h.digest('hex')}`;
 }
+
+/** CachedHash hashes a playbook tree once and again only after invalidate(). */
+export interface CachedHash {
+  get(): Promise<string>;
+  invalidate(): void;
+}
+
+/** cachedPlaybookHash memoises hashPlaybooks(dir); a failed hash is not cached, and invalidate() makes the next get() re-read. */
+export function cachedPlaybookHash(dir: string, hash: (dir: string) => Promise<string> = hashPlaybooks): CachedHash {
+  let current: Promise<string> | undefined;
+  return {
+    get() {
+      if (!current) {
+        const p = hash(dir);
+        current = p;
+        p.catch(() => { if (current === p) current = undefined; });
+      }
+      return current;
+    },
+    invalidate() { current = undefined; },
+  };
+}

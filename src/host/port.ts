@@ -5,14 +5,19 @@ export interface HostSetupInput {
   serverId: number;
   name: string;
   ipv4: string;
-  /** Pinned host public key (OpenSSH line); undefined means record it at first contact. */
+  /** Pinned host public key (OpenSSH line). When absent, `approvedFingerprint` must be set: there is no trust on first use. */
   hostKey?: string;
+  /** A SHA256 fingerprint a person approved (annotation livchat.ai/approve-host-key); only a key with it is accepted and pinned. */
+  approvedFingerprint?: string;
   setup: { timezone?: string; swapSize?: string };
   authorizedKeys: string[];
 }
 
 /** HostSetupPort runs the ansible/ playbooks on a server (or simulates that for simulated servers). */
 export interface HostSetupPort {
+  /** playbookHash is computed once per process and again after invalidate(). */
   playbookHash(): Promise<string>;
+  /** invalidate forgets cached state such as the playbook hash (SIGHUP reload). */
+  invalidate?(): void;
   setup(input: HostSetupInput, signal: AbortSignal, onLine: (line: string) => void): Promise<{ playbookHash: string; hostKey?: string }>;
 }

@@ -1,4 +1,6 @@
 // Host setup for simulated servers at documentation-range addresses: reports the playbook steps, never connects.
+import { TerminalError } from '../engine/errors.js';
+import { publicKeyFingerprintSha256, sameKey } from './keys.js';
 import type { HostSetupInput, HostSetupPort } from './port.js';
 
 const STEPS = ['base : packages and updates', 'base : timezone, hostname and swap', 'base : SSH hardening', 'firewall : nftables and DOCKER-USER rules', 'docker : Docker CE', 'swarm : single-node swarm and overlay network'];
@@ -8,14 +10,23 @@ export function isDocumentationAddress(ip: string): boolean {
   return /^203\.0\.113\.\d{1,3}$/.test(ip) || /^2001:0?db8:/i.test(ip);
 }
 
-/** SimulatedHostSetup walks the playbook's steps as output lines and returns the real playbook hash. */
+/** The host key a simulated server would present (from its cloud-init), or undefined when it is unknown. */
+export type PresentedHostKey = (input: HostSetupInput) => Promise<string | undefined>;
+
+/**
+ * SimulatedHostSetup walks the playbook's steps as output lines and returns the real playbook hash. With `presented`,
+ * it checks host keys like the real path: the pin must match, and an unpinned server needs an approved fingerprint.
+ */
 export class SimulatedHostSetup implements HostSetupPort {
-  constructor(private readonly hash: () => Promise<string>) {}
+  constructor(private readonly hash: () => Promise<string>, private readonly presented?: PresentedHostKey, private readonly onInvalidate?: () => void) {}
 
   playbookHash(): Promise<string> { return this.hash(); }
 
-  async setup(input: HostSetupInput, signal: AbortSignal, onLine: (line: string) => void): Promise<{ playbookHash: string }> {
+  invalidate(): void { this.onInvalidate?.(); }
+
+  async setup(input: HostSetupInput, signal: AbortSignal, onLine: (line: string) => void): Promise<{ playbookHash: string; hostKey?: string }> {
     if (!isDocumentationAddress(input.ipv4)) throw new Error(`refusing to simulate setup for ${input.ipv4}: only documentation-range servers are simulated`);
+    const recorded = await this.#checkHostKey(input);
     onLine(`PLAY [livchat host setup (simulated: ${input.name} at ${input.ipv4}, nothing is contacted)] ***`);
     for (const step of STEPS) {
       signal.throwIfAborted();
@@ -24,6 +35,24 @@ export class SimulatedHostSetup implements HostSetupPort {
     }
     onLine(`PLAY RECAP ***`);
     onLine(`${input.name} : ok=${STEPS.length} changed=0 unreachable=0 failed=0`);
-    return { playbookHash: await this.hash() };
+    return { playbookHash: await this.hash(), ...(recorded ? { hostKey: recorded } : {}) };
+  }
+
+  /** #checkHostKey returns the key to pin when an approved fingerprint matched, and throws where real SSH would refuse. */
+  async #checkHostKey(input: HostSetupInput): Promise<string | undefined> {
+    const shown = this.presented ? await this.presented(input) : undefined;
+    if (input.hostKey) {
+      if (shown && !sameKey(shown, input.hostKey)) {
+        throw new TerminalError('HostKeyMismatch', `ssh ${input.ipv4}: host key ${publicKeyFingerprintSha256(shown)} does not match pinned ${publicKeyFingerprintSha256(input.hostKey)}`);
+      }
+      return undefined;
+    }
+    if (!input.approvedFingerprint) throw new TerminalError('HostKeyUnknown', `no pinned host key for ${input.name}`);
+    if (!shown) throw new TerminalError('HostKeyUnknown', `simulated server ${input.name} presents no host key to compare with the approved fingerprint`);
+    const fp = publicKeyFingerprintSha256(shown);
+    if (fp !== input.approvedFingerprint) {
+      throw new TerminalError('HostKeyNotApproved', `ssh ${input.ipv4}: the server presents ${fp}, not the approved ${input.approvedFingerprint}`);
+    }
+    return shown;
   }
 }

@@ -11,8 +11,10 @@ export interface ConnectOptions {
   username: string;
   /** OpenSSH private key used to log in. */
   privateKey: string;
-  /** Pinned host key (OpenSSH public key line). Absent only where we could not pre-generate it (trust on first use). */
+  /** Pinned host key (OpenSSH public key line). */
   expectedHostKey?: string;
+  /** Without a pin: the SHA256 fingerprint a person approved; any other key is refused before authentication. */
+  approvedFingerprint?: string;
   signal?: AbortSignal;
   /** Handshake timeout; defaults to 20 s. */
   timeoutMs?: number;
@@ -41,6 +43,10 @@ const MAX_CAPTURE = 1 << 20;
 function hostKeyAlgorithms(type: string): string[] {
   if (type === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
   return [type];
+}
+
+function fingerprintOfBlob(blob: Buffer): string {
+  return publicKeyFingerprintSha256(publicKeyFromBlob(blob));
 }
 
 /** classifyConnectError maps a socket/handshake failure to a retryable error. */
@@ -90,7 +96,11 @@ export function connectPinned(opts: ConnectOptions): Promise<SshConnection> {
       authHandler: ['publickey'],
       hostVerifier: (key: Buffer) => {
         observed = Buffer.from(key);
-        if (!pinned) return true;
+        if (!pinned) {
+          if (!opts.approvedFingerprint) return true;
+          mismatch = fingerprintOfBlob(key) !== opts.approvedFingerprint;
+          return !mismatch;
+        }
         mismatch = !pinned.blob.equals(key);
         return !mismatch;
       },
@@ -99,6 +109,9 @@ export function connectPinned(opts: ConnectOptions): Promise<SshConnection> {
 
     client.once('ready', () => finish(undefined));
     client.on('error', (err: Error & { code?: string; level?: string }) => {
+      if (mismatch && observed && !pinned) {
+        return finish(new TerminalError('HostKeyNotApproved', `ssh ${target}: the server presents ${fingerprintOfBlob(observed)}, not the approved ${opts.approvedFingerprint}`, { cause: err }));
+      }
       if (mismatch && observed) {
         const seen = publicKeyFromBlob(observed);
         return finish(new TerminalError(
@@ -143,7 +156,7 @@ export function exec(conn: SshConnection, cmd: string, opts: { signal?: AbortSig
 
 export interface WaitOptions {
   clock: Clock;
-  /** Absolute time on `clock` after which waiting stops with WaitError. */
+  /** Absolute `clock.monotonic()` time after which waiting stops with WaitError (monotonic, so wall-clock steps do not move it). */
   deadlineMs: number;
   /** First retry delay; doubles up to maxDelayMs. */
   initialDelayMs?: number;
@@ -162,7 +175,7 @@ export async function waitForSsh(opts: ConnectOptions, wait: WaitOptions): Promi
       return await connectPinned(opts);
     } catch (err) {
       if (!(err instanceof RetryableError)) throw err;
-      const left = wait.deadlineMs - wait.clock.now();
+      const left = wait.deadlineMs - wait.clock.monotonic();
       if (left <= 0) {
         throw new WaitError('SshNotReady', `${err.message} (gave up waiting for sshd)`, maxDelay);
       }

@@ -13,6 +13,8 @@ export interface HetznerFailure {
 }
 
 const GATEWAY = new Set([502, 503, 504]);
+/** How long to wait before retrying after the API reports no capacity for a type in a location. */
+export const CAPACITY_RETRY_MS = 5 * 60_000;
 const TRANSIENT_CODES = new Set(['conflict', 'timeout', 'bad_gateway', 'unavailable', 'maintenance']);
 
 /** shouldRetry: rate limits never executed, so any method may retry them; other transients only when idempotent. */
@@ -53,7 +55,11 @@ export function classifyFailure(f: HetznerFailure): Error {
     return new TerminalError('AuthenticationFailed', msg, { scope: 'hetzner-token', cause });
   }
   if (f.code === 'invalid_input' || f.code === 'json_error') return new TerminalError('InvalidSpec', msg, { cause });
-  if (f.code === 'resource_unavailable') return new RetryableError('CapacityUnavailable', msg, { cause });
+  // A type change the API can never do (other architecture, smaller disk): retrying cannot help.
+  if (f.code === 'invalid_server_type') return new TerminalError('InvalidServerType', msg, { cause });
+  if (f.code === 'not_implemented' || f.status === 501) return new TerminalError('NotSupported', msg, { cause });
+  // Sold out is a state of the provider, not of our request: wait minutes, not seconds, before asking again.
+  if (f.code === 'resource_unavailable' || f.code === 'server_type_unavailable') return new RetryableError('CapacityUnavailable', msg, { cause, retryAfterMs: CAPACITY_RETRY_MS });
   if (f.code === 'locked') return new RetryableError('Locked', msg, { cause });
   if (f.code === 'rate_limit_exceeded' || f.status === 429) return new RetryableError('RateLimited', msg, { cause, retryAfterMs: f.retryAfterMs });
   if (f.code === 'conflict') return new RetryableError('Conflict', msg, { cause });

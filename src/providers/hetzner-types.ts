@@ -23,6 +23,8 @@ export interface ServerType {
   cpu_type: 'shared' | 'dedicated';
   architecture?: 'x86' | 'arm';
   deprecated: boolean;
+  /** Since 2026-04: where the type is sold and whether it can be ordered there right now. */
+  locations?: Array<{ id: number; name: string; available: boolean; recommended?: boolean }>;
 }
 
 export interface Image {
@@ -47,7 +49,7 @@ export interface Server {
     firewalls?: Array<{ id: number; status: 'applied' | 'pending' }>;
   };
   server_type: ServerType;
-  /** Current API; older responses only have `datacenter.location`. Read it through `serverLocation()`. */
+  /** Current API. Responses before 2026-07 had only `datacenter.location`; read it through `serverLocation()`. */
   location?: Location;
   datacenter?: { id: number; name: string; description?: string; location: Location };
   image: Image | null;

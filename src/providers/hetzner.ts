@@ -3,7 +3,8 @@ import { realClock, type Clock } from '../engine/clock.js';
 import { ProviderError, RetryableError } from '../engine/errors.js';
 import { TokenBucket } from './limiter.js';
 import { HetznerTransport } from './hetzner-http.js';
-import type { Action, CreateServerRequest, CreateServerResult, Pagination, Server, SshKey } from './hetzner-types.js';
+import { ActionPacer } from './hetzner-poll.js';
+import type { Action, CreateServerRequest, CreateServerResult, Pagination, Server, ServerType, SshKey } from './hetzner-types.js';
 
 export type * from './hetzner-types.js';
 export { serverLocation } from './hetzner-types.js';
@@ -36,8 +37,6 @@ export interface WaitOptions extends CallOptions {
 
 const PER_PAGE = 50;
 const ACTION_BATCH = 25;
-const POLL_START_MS = 500;
-const POLL_CAP_MS = 10_000;
 
 export class HetznerClient {
   readonly #http: HetznerTransport;
@@ -69,6 +68,12 @@ export class HetznerClient {
   async getServer(id: number, opts: CallOptions = {}): Promise<Server | undefined> {
     const r = await this.#http.call<{ server: Server }>({ op: 'getServer', method: 'GET', path: `/servers/${id}`, allowNotFound: true, ...opts });
     return r.status === 404 ? undefined : r.body.server;
+  }
+
+  /** getServerType looks a server type up by name (its disk, architecture and per-location availability). */
+  async getServerType(name: string, opts: CallOptions = {}): Promise<ServerType | undefined> {
+    const r = await this.#http.call<{ server_types: ServerType[] }>({ op: 'getServerType', method: 'GET', path: '/server_types', query: [['name', name]], ...opts });
+    return r.body.server_types.find((t) => t.name === name);
   }
 
   /** createServer is never retried after the request may have reached the API (it is not idempotent). */
@@ -111,23 +116,23 @@ export class HetznerClient {
   }
 
   /**
-   * waitForActions polls until every action leaves `running`, backing off from ~500 ms to 10 s with jitter.
+   * waitForActions polls until every action leaves `running`, each poll timed from the actions' progress and their
+   * commands' typical durations (hetzner-poll.ts), at most 10 s apart.
    * A failed action throws RetryableError 'ActionFailed' (its ProviderError, with the action's error code, is the cause).
    */
   async waitForActions(ids: readonly number[], opts: WaitOptions = {}): Promise<Action[]> {
     const pending = new Set(ids);
     const done = new Map<number, Action>();
-    for (let round = 0; pending.size > 0; round++) {
-      if (round > 0) {
-        const d = Math.min(POLL_CAP_MS, POLL_START_MS * 2 ** (round - 1));
-        await this.#clock.sleep(Math.round(d * (0.8 + 0.4 * this.#random())), opts.signal);
-      }
+    const pacer = new ActionPacer();
+    while (pending.size > 0) {
       const actions = await this.getActions([...pending], opts);
+      const at = this.#clock.monotonic();
       const missing = [...pending].filter((id) => !actions.some((a) => a.id === id));
       if (missing.length > 0) throw new ProviderError('hetzner', 404, 'not_found', `hetzner waitForActions: actions not found: ${missing.join(', ')}`);
+      const estimates: number[] = [];
       for (const a of actions) {
         opts.onProgress?.(a);
-        if (a.status === 'running') continue;
+        if (a.status === 'running') { estimates.push(pacer.observe(a, at)); continue; }
         pending.delete(a.id);
         done.set(a.id, a);
         if (a.status === 'error') {
@@ -136,6 +141,7 @@ export class HetznerClient {
           throw new RetryableError('ActionFailed', msg, { cause: new ProviderError('hetzner', 200, code, msg, undefined, a) });
         }
       }
+      if (pending.size > 0) await this.#clock.sleep(ActionPacer.delay(estimates), opts.signal);
     }
     return [...new Set(ids)].map((id) => done.get(id)!);
   }

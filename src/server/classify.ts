@@ -23,6 +23,25 @@ export interface ServerChange { field: string; from: unknown; to: unknown; class
 export const LABEL_INSTANCE = 'livchat.ai/instance';
 export const LABEL_OBJECT = 'livchat.ai/object';
 export const LABEL_MANAGED = 'managed-by';
+/** Annotation with the SHA256 fingerprint a person checked, for a server whose host key is not pinned. */
+export const ANNOTATION_APPROVE_HOST_KEY = 'livchat.ai/approve-host-key';
+
+const LABEL_VALUE = /^(?:[a-zA-Z0-9](?:[-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?)?$/;
+const LABEL_KEY = /^(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?\/)?[a-zA-Z0-9](?:[-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9])?$/;
+
+/**
+ * labelSelector builds an exact-equality Hetzner label selector (`k=v,k2=v2`). Values are validated, not quoted: the
+ * grammar has no escaping, so a value such as `prod,x` or `a in (b)` could otherwise add terms; it throws instead.
+ */
+export function labelSelector(labels: Record<string, string>): string {
+  const terms = Object.entries(labels).map(([k, v]) => {
+    if (!LABEL_KEY.test(k)) throw new Error(`invalid label key ${JSON.stringify(k)} for a label selector`);
+    if (v === '' || !LABEL_VALUE.test(v)) throw new Error(`invalid label value ${JSON.stringify(v)} for label ${k}: 1-63 letters, digits, '-', '_' or '.', starting and ending alphanumeric`);
+    return `${k}=${v}`;
+  });
+  if (terms.length === 0) throw new Error('a label selector needs at least one label');
+  return terms.join(',');
+}
 
 /** ownershipLabels are the labels that mark a server or key as this installation's. */
 export function ownershipLabels(instance: string, name: string): Record<string, string> {

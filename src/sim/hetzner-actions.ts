@@ -37,8 +37,10 @@ function runAction(ctx: SimCtx, req: SimRequest): SimResponse {
     case 'change_type': return changeType(ctx, s, b, reply);
     case 'rebuild': {
       if (b.image === undefined) return field('image', 'Missing data for required field.');
-      const image = findImage(b.image, findServerType(s.serverType)!.architecture);
+      const arch = findServerType(s.serverType)!.architecture;
+      const image = findImage(b.image, arch);
       if (!image) return field('image', 'image not found');
+      if (image.architecture !== arch) return field('image', `image architecture ${image.architecture} does not match server type architecture ${arch}`);
       if (s.protection.rebuild) return herror(423, 'protected', 'server is rebuild protected');
       if (st.busy(s.id)) return locked();
       const a = st.newAction('rebuild_server', res, now, { params: { imageId: image.id } });
@@ -64,7 +66,9 @@ function changeType(ctx: SimCtx, s: ServerRecord, b: Record<string, unknown>, re
   if (typeof b.upgrade_disk !== 'boolean') return field('upgrade_disk', 'Missing data for required field.');
   const type = findServerType(b.server_type);
   if (!type) return field('server_type', 'server type not found');
-  if (type.architecture !== findServerType(s.serverType)!.architecture) return field('server_type', 'server type architecture does not match');
+  if (type.architecture !== findServerType(s.serverType)!.architecture) return herror(400, 'invalid_server_type', 'server type architecture does not match the current server type');
+  // A disk never shrinks: a type whose disk is smaller than the current one is refused, whatever upgrade_disk says.
+  if (type.disk < s.primaryDiskSize) return herror(400, 'invalid_server_type', 'cannot change type because the selected server_type has not sufficient disk space');
   if (!type.locations.includes(s.location)) return field('server_type', 'unsupported location for server type');
   if (ctx.state.busy(s.id)) return locked();
   if (s.status !== 'off') return herror(412, 'server_not_stopped', 'server must be stopped before changing its type');

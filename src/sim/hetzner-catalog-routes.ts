@@ -1,7 +1,9 @@
-// Hetzner simulator catalog routes: read-only server types, locations and images, enough to validate names.
+// Hetzner simulator catalog routes: read-only server types (with live availability), locations and images; /datacenters is gone (410).
 import type { SimRequest, SimResponse, SimRoute } from './framework.js';
-import { IMAGES, LOCATIONS, SERVER_TYPES, renderImage, renderLocation, renderServerType } from './hetzner-catalog.js';
-import { isResponse, notFound, paginate, pathId, sortItems } from './hetzner-http.js';
+import { IMAGES, LOCATIONS, SERVER_TYPES, renderImage, renderLocation, renderServerType, type ServerTypeInfo } from './hetzner-catalog.js';
+import { herror, isResponse, notFound, paginate, pathId, sortItems } from './hetzner-http.js';
+import { soldOut } from './hetzner-render.js';
+import type { SimCtx } from './hetzner-state.js';
 
 function byId<T extends { id: number }>(items: readonly T[], req: SimRequest, key: string, render: (x: T) => unknown): SimResponse {
   const id = pathId(req);
@@ -26,10 +28,20 @@ function images(req: SimRequest): SimResponse {
   return paginate(req, sorted, 'images', renderImage);
 }
 
-export function catalogRoutes(): SimRoute[] {
+// The endpoint was deprecated with `server.datacenter` and answers 410 since 2026-10.
+function datacentersGone(): SimResponse {
+  return herror(410, 'deprecated_api_endpoint', 'the datacenters endpoint was removed; use locations and server_types[].locations', {
+    announcement: 'https://docs.hetzner.cloud/changelog#2025-12-16-datacenter-deprecated',
+  });
+}
+
+export function catalogRoutes(ctx: SimCtx): SimRoute[] {
+  const render = (t: ServerTypeInfo) => renderServerType(t, (l) => soldOut(ctx.state, l).has(t.name));
   return [
-    { method: 'GET', template: '/server_types', handler: (r) => paginate(r, named(SERVER_TYPES, r), 'server_types', renderServerType) },
-    { method: 'GET', template: '/server_types/{id}', handler: (r) => byId(SERVER_TYPES, r, 'server_type', renderServerType) },
+    { method: 'GET', template: '/server_types', handler: (r) => paginate(r, named(SERVER_TYPES, r), 'server_types', render) },
+    { method: 'GET', template: '/server_types/{id}', handler: (r) => byId(SERVER_TYPES, r, 'server_type', render) },
+    { method: 'GET', template: '/datacenters', handler: datacentersGone },
+    { method: 'GET', template: '/datacenters/{id}', handler: datacentersGone },
     { method: 'GET', template: '/locations', handler: (r) => paginate(r, named(LOCATIONS, r), 'locations', renderLocation) },
     { method: 'GET', template: '/locations/{id}', handler: (r) => byId(LOCATIONS, r, 'location', renderLocation) },
     { method: 'GET', template: '/images', handler: images },

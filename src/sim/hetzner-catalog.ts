@@ -1,4 +1,4 @@
-// Static Hetzner catalog for the simulator: locations, datacenters, server types and images, with their JSON renderings.
+// Static Hetzner catalog for the simulator: locations, server types and images, with their JSON renderings.
 
 export interface LocationInfo {
   id: number;
@@ -9,8 +9,6 @@ export interface LocationInfo {
   latitude: number;
   longitude: number;
   network_zone: string;
-  /** The one datacenter the simulator keeps per location (the spec still requires `server.datacenter`). */
-  datacenter: { id: number; name: string; description: string };
 }
 
 export interface ServerTypeInfo {
@@ -43,12 +41,12 @@ const EU = ['fsn1', 'nbg1', 'hel1'];
 const ALL = ['fsn1', 'nbg1', 'hel1', 'ash', 'hil', 'sin'];
 
 export const LOCATIONS: readonly LocationInfo[] = [
-  { id: 1, name: 'fsn1', description: 'Falkenstein DC Park 1', country: 'DE', city: 'Falkenstein', latitude: 50.47612, longitude: 12.370071, network_zone: 'eu-central', datacenter: { id: 4, name: 'fsn1-dc14', description: 'Falkenstein 1 virtual DC 14' } },
-  { id: 2, name: 'nbg1', description: 'Nuremberg DC Park 1', country: 'DE', city: 'Nuremberg', latitude: 49.452102, longitude: 11.076665, network_zone: 'eu-central', datacenter: { id: 2, name: 'nbg1-dc3', description: 'Nuremberg 1 virtual DC 3' } },
-  { id: 3, name: 'hel1', description: 'Helsinki DC Park 1', country: 'FI', city: 'Helsinki', latitude: 60.169855, longitude: 24.938379, network_zone: 'eu-central', datacenter: { id: 3, name: 'hel1-dc2', description: 'Helsinki 1 virtual DC 2' } },
-  { id: 4, name: 'ash', description: 'Ashburn, VA', country: 'US', city: 'Ashburn, VA', latitude: 39.043757, longitude: -77.487442, network_zone: 'us-east', datacenter: { id: 5, name: 'ash-dc1', description: 'Ashburn virtual DC 1' } },
-  { id: 5, name: 'hil', description: 'Hillsboro, OR', country: 'US', city: 'Hillsboro, OR', latitude: 45.54222, longitude: -122.95194, network_zone: 'us-west', datacenter: { id: 6, name: 'hil-dc1', description: 'Hillsboro virtual DC 1' } },
-  { id: 6, name: 'sin', description: 'Singapore', country: 'SG', city: 'Singapore', latitude: 1.283333, longitude: 103.833333, network_zone: 'ap-southeast', datacenter: { id: 7, name: 'sin-dc1', description: 'Singapore virtual DC 1' } },
+  { id: 1, name: 'fsn1', description: 'Falkenstein DC Park 1', country: 'DE', city: 'Falkenstein', latitude: 50.47612, longitude: 12.370071, network_zone: 'eu-central' },
+  { id: 2, name: 'nbg1', description: 'Nuremberg DC Park 1', country: 'DE', city: 'Nuremberg', latitude: 49.452102, longitude: 11.076665, network_zone: 'eu-central' },
+  { id: 3, name: 'hel1', description: 'Helsinki DC Park 1', country: 'FI', city: 'Helsinki', latitude: 60.169855, longitude: 24.938379, network_zone: 'eu-central' },
+  { id: 4, name: 'ash', description: 'Ashburn, VA', country: 'US', city: 'Ashburn, VA', latitude: 39.043757, longitude: -77.487442, network_zone: 'us-east' },
+  { id: 5, name: 'hil', description: 'Hillsboro, OR', country: 'US', city: 'Hillsboro, OR', latitude: 45.54222, longitude: -122.95194, network_zone: 'us-west' },
+  { id: 6, name: 'sin', description: 'Singapore', country: 'SG', city: 'Singapore', latitude: 1.283333, longitude: 103.833333, network_zone: 'ap-southeast' },
 ];
 
 // cx (gen3) and cax are EU-only; cpx51 is not sold in sin, so tests have several "unsupported location" cases.
@@ -83,9 +81,9 @@ export const IMAGES: readonly ImageInfo[] = [
 // A fixed creation date keeps catalog renderings stable across runs.
 const CATALOG_CREATED = '2024-04-25T00:00:00+00:00';
 
-/** findLocation resolves a location by name or numeric ID. */
+/** findLocation resolves a location by name or numeric ID (datacenter names are gone from the API since 2026-07). */
 export function findLocation(ref: unknown): LocationInfo | undefined {
-  return LOCATIONS.find((l) => l.name === ref || l.id === Number(ref) || l.datacenter.name === ref);
+  return LOCATIONS.find((l) => l.name === ref || (typeof ref !== 'boolean' && ref !== '' && l.id === Number(ref)));
 }
 
 /** findServerType resolves a server type by name or numeric ID. */
@@ -93,7 +91,7 @@ export function findServerType(ref: unknown): ServerTypeInfo | undefined {
   return SERVER_TYPES.find((t) => t.name === ref || (typeof ref !== 'boolean' && ref !== '' && t.id === Number(ref)));
 }
 
-/** findImage resolves an image by ID, or by name for the wanted architecture. */
+/** findImage resolves an image by ID, or by name for the wanted architecture; an ID keeps its own architecture (callers check it). */
 export function findImage(ref: unknown, architecture: 'x86' | 'arm'): ImageInfo | undefined {
   const byId = IMAGES.find((i) => typeof ref !== 'boolean' && ref !== '' && i.id === Number(ref));
   if (byId) return byId;
@@ -101,13 +99,13 @@ export function findImage(ref: unknown, architecture: 'x86' | 'arm'): ImageInfo 
 }
 
 export function renderLocation(l: LocationInfo): Record<string, unknown> {
-  const { datacenter: _dc, ...rest } = l;
-  return { ...rest };
+  return { ...l };
 }
 
 function price(n: number): string { return n.toFixed(10); }
 
-export function renderServerType(t: ServerTypeInfo): Record<string, unknown> {
+/** renderServerType renders a type; `soldOutIn` tells where it is sold but unavailable right now (per-location availability). */
+export function renderServerType(t: ServerTypeInfo, soldOutIn: (location: string) => boolean = () => false): Record<string, unknown> {
   return {
     id: t.id, name: t.name, description: t.description, cores: t.cores, memory: t.memory, disk: t.disk,
     deprecated: false, deprecation: null, storage_type: 'local', cpu_type: t.cpu_type, architecture: t.architecture,
@@ -120,7 +118,7 @@ export function renderServerType(t: ServerTypeInfo): Record<string, unknown> {
     })),
     locations: t.locations.map((name) => {
       const loc = findLocation(name)!;
-      return { id: loc.id, name, available: true, recommended: false, deprecation: null };
+      return { id: loc.id, name, available: !soldOutIn(name), recommended: false, deprecation: null };
     }),
   };
 }
@@ -131,15 +129,5 @@ export function renderImage(i: ImageInfo): Record<string, unknown> {
     disk_size: i.disk_size, created: CATALOG_CREATED, created_from: null, bound_to: null, os_flavor: i.os_flavor,
     os_version: i.os_version, rapid_deploy: true, protection: { delete: false }, deprecated: null, deleted: null,
     labels: {}, architecture: i.architecture,
-  };
-}
-
-/** renderDatacenter builds the legacy `server.datacenter` object; `unavailable` lists type names sold out there. */
-export function renderDatacenter(l: LocationInfo, unavailable: ReadonlySet<string>): Record<string, unknown> {
-  const supported = SERVER_TYPES.filter((t) => t.locations.includes(l.name));
-  const available = supported.filter((t) => !unavailable.has(t.name)).map((t) => t.id);
-  return {
-    id: l.datacenter.id, name: l.datacenter.name, description: l.datacenter.description, location: renderLocation(l),
-    server_types: { supported: supported.map((t) => t.id), available, available_for_migration: available },
   };
 }

@@ -1,5 +1,5 @@
 // Hetzner simulator JSON renderings of servers, actions and SSH keys, shaped like the real API responses.
-import { IMAGES, findLocation, findServerType, renderDatacenter, renderImage, renderLocation, renderServerType } from './hetzner-catalog.js';
+import { IMAGES, findLocation, findServerType, renderImage, renderLocation, renderServerType } from './hetzner-catalog.js';
 import { iso } from './hetzner-http.js';
 import type { ActionRecord, HetznerState, ServerRecord, SshKeyRecord } from './hetzner-state.js';
 
@@ -33,10 +33,9 @@ export function renderServer(state: HetznerState, s: ServerRecord): Record<strin
       firewalls: [],
     },
     private_net: [],
-    server_type: renderServerType(type),
+    server_type: renderServerType(type, (l) => soldOut(state, l).has(type.name)),
+    // `datacenter` was removed from the API on 2026-07-01: only `location` is sent.
     location: renderLocation(loc),
-    // `datacenter` is gone from the live API since 2026-07 but the spec still requires it, so both are emitted.
-    datacenter: renderDatacenter(loc, soldOut(state, loc.name)),
     image: image ? renderImage(image) : null,
     iso: null,
     rescue_enabled: false,

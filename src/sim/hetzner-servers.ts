@@ -52,7 +52,22 @@ function fieldProblems(b: Record<string, unknown>): FieldError[] {
   if (b.user_data !== undefined && (typeof b.user_data !== 'string' || Buffer.byteLength(b.user_data) > 32 * 1024)) add('user_data', 'must be a string of at most 32 KiB');
   if (b.start_after_create !== undefined && typeof b.start_after_create !== 'boolean') add('start_after_create', 'must be a boolean');
   if (b.public_net !== undefined && (typeof b.public_net !== 'object' || b.public_net === null)) add('public_net', 'must be an object');
+  // Removed from the API on 2026-07-01 (servers carry `location` only); an unknown field is invalid input.
+  if (b.datacenter !== undefined) add('datacenter', 'Unknown field.');
   return out;
+}
+
+// Create fields the simulator does not model: refusing them is better than silently creating a server without them.
+const UNSUPPORTED_CREATE_FIELDS = ['networks', 'firewalls', 'volumes', 'placement_group'] as const;
+
+/** unsupported names the first create field the simulator cannot honour (null/empty values ask for nothing). */
+function unsupported(b: Record<string, unknown>): SimResponse | undefined {
+  for (const f of UNSUPPORTED_CREATE_FIELDS) {
+    const v = b[f];
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue;
+    return herror(501, 'not_implemented', `the Hetzner simulator does not support '${f}' on server create`, { fields: [{ name: f, messages: ['not supported by the simulator'] }] });
+  }
+  return undefined;
 }
 
 function lookupFailure(field: string, message: string): SimResponse {
@@ -64,13 +79,15 @@ function create(ctx: SimCtx, req: SimRequest): SimResponse {
   if (isResponse(b)) return b;
   const problems = fieldProblems(b);
   if (problems.length > 0) return invalidFields(problems);
+  const notHere = unsupported(b);
+  if (notHere) return notHere;
   const type = findServerType(b.server_type);
   if (!type) return lookupFailure('server_type', 'server type not found');
-  const locRef = b.location ?? b.datacenter ?? 'fsn1';
-  const loc = findLocation(locRef);
-  if (!loc) return lookupFailure(b.location !== undefined ? 'location' : 'datacenter', 'location not found');
+  const loc = findLocation(b.location ?? 'fsn1');
+  if (!loc) return lookupFailure('location', 'location not found');
   const image = findImage(b.image, type.architecture);
   if (!image) return lookupFailure('image', 'image not found');
+  if (image.architecture !== type.architecture) return lookupFailure('image', `image architecture ${image.architecture} does not match server type architecture ${type.architecture}`);
   if (!type.locations.includes(loc.name)) return lookupFailure('server_type', 'unsupported location for server type');
   const st = ctx.state;
   const keyIds: number[] = [];

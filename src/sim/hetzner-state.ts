@@ -20,7 +20,12 @@ export interface ServerRecord {
   primaryDiskSize: number;
   /** SSH port of a loopback endpoint handed out through the next-address control verb. */
   sshPort?: number;
+  /** How this server's guest answers an ACPI shutdown; the project-wide default applies when absent. */
+  acpi?: AcpiBehaviour;
 }
+
+/** AcpiBehaviour models the guest OS: it powers off `delayMs` after the shutdown request, or never when it ignores ACPI. */
+export interface AcpiBehaviour { ignore: boolean; delayMs: number }
 
 export interface SshKeyRecord {
   id: number;
@@ -64,7 +69,12 @@ interface Snapshot {
   nextAddresses: Array<{ ipv4: string; sshPort: number }>;
   capacity: Array<{ location?: string; serverType?: string }>;
   armedFailures: Array<{ command: string; message: string }>;
+  acpi?: AcpiBehaviour;
+  guestPowerOffs?: GuestPowerOff[];
 }
+
+/** GuestPowerOff is a pending guest-initiated power off after an ACPI shutdown request. */
+interface GuestPowerOff { serverId: number; at: number }
 
 /** SimCtx is what route modules share: the state and the sim clock's current time. */
 export interface SimCtx { readonly state: HetznerState; now(): number }
@@ -76,7 +86,7 @@ function beginStatus(command: string, current: ServerStatus): ServerStatus | und
   switch (command) {
     case 'create_server': return 'initializing';
     case 'start_server': return current === 'running' ? undefined : 'starting';
-    case 'stop_server': case 'shutdown_server': return current === 'off' ? undefined : 'stopping';
+    case 'stop_server': return current === 'off' ? undefined : 'stopping';
     case 'change_server_type': return 'migrating';
     case 'rebuild_server': return 'rebuilding';
     case 'delete_server': return 'deleting';
@@ -92,9 +102,16 @@ export class HetznerState {
   nextAddresses: Array<{ ipv4: string; sshPort: number }> = [];
   capacity: Array<{ location?: string; serverType?: string }> = [];
   armedFailures: Array<{ command: string; message: string }> = [];
+  /** Guest answer to ACPI shutdown for servers without their own setting. */
+  acpi: AcpiBehaviour;
+  guestPowerOffs: GuestPowerOff[] = [];
   #active = new Set<number>();
+  readonly #acpiDefault: AcpiBehaviour;
 
-  constructor(public actionDurationMs: number) {}
+  constructor(public actionDurationMs: number, acpi: Partial<AcpiBehaviour> = {}) {
+    this.#acpiDefault = { ignore: acpi.ignore ?? false, delayMs: acpi.delayMs ?? 0 };
+    this.acpi = { ...this.#acpiDefault };
+  }
 
   /** newAction records an action; `after` chains it behind another, `instant` completes it at once. */
   newAction(command: string, resource: { id: number; type: string }, now: number, opts: { after?: ActionRecord; params?: Record<string, unknown>; instant?: boolean } = {}): ActionRecord {
@@ -146,10 +163,24 @@ export class HetznerState {
         if (ev.t > now) continue;
         if (!next || ev.t < next.t || (ev.t === next.t && ((ev.finish && !next.finish) || (ev.finish === next.finish && a.id < next.a.id)))) next = ev;
       }
+      // A guest powering itself off is an event too; it goes first on ties with action events.
+      const guest = this.guestPowerOffs.reduce<GuestPowerOff | undefined>((m, g) => (g.at <= now && (!m || g.at < m.at) ? g : m), undefined);
+      if (guest && (!next || guest.at <= next.t)) { this.#guestOff(guest); continue; }
       if (!next) return;
       if (next.finish) this.#finish(next.a);
       else this.#begin(next.a);
     }
+  }
+
+  /** acpiOf is the guest behaviour of one server. */
+  acpiOf(s: ServerRecord): AcpiBehaviour {
+    return s.acpi ?? this.acpi;
+  }
+
+  #guestOff(g: GuestPowerOff): void {
+    this.guestPowerOffs = this.guestPowerOffs.filter((x) => x !== g);
+    const s = this.servers.get(g.serverId);
+    if (s && s.status === 'running') s.status = 'off';
   }
 
   #server(a: ActionRecord): ServerRecord | undefined {
@@ -161,6 +192,8 @@ export class HetznerState {
     a.phase = 'active';
     const s = this.#server(a);
     if (!s) return;
+    // Any other power or type action overrides a guest shutdown still in progress.
+    if (a.command !== 'change_protection') this.guestPowerOffs = this.guestPowerOffs.filter((g) => g.serverId !== s.id);
     a.prevStatus = s.status;
     s.status = beginStatus(a.command, s.status) ?? s.status;
   }
@@ -183,7 +216,13 @@ export class HetznerState {
     }
     if (!s) return;
     switch (a.command) {
-      case 'create_server': case 'stop_server': case 'shutdown_server': s.status = 'off'; break;
+      case 'create_server': case 'stop_server': s.status = 'off'; break;
+      case 'shutdown_server': {
+        // The action only says the ACPI request was sent; the guest decides whether and when it powers off.
+        const acpi = this.acpiOf(s);
+        if (!acpi.ignore && s.status === 'running') this.guestPowerOffs.push({ serverId: s.id, at: a.endAt + acpi.delayMs });
+        break;
+      }
       case 'start_server': case 'reboot_server': case 'reset_server': s.status = 'running'; break;
       case 'change_server_type': {
         const t = findServerType(a.params?.serverType);
@@ -221,6 +260,7 @@ export class HetznerState {
     return structuredClone({
       servers: [...this.servers.values()], sshKeys: [...this.sshKeys.values()], actions: [...this.actions.values()],
       seq: this.seq, nextAddresses: this.nextAddresses, capacity: this.capacity, armedFailures: this.armedFailures,
+      acpi: this.acpi, guestPowerOffs: this.guestPowerOffs,
     });
   }
 
@@ -234,6 +274,8 @@ export class HetznerState {
     this.nextAddresses = s.nextAddresses ?? [];
     this.capacity = s.capacity ?? [];
     this.armedFailures = s.armedFailures ?? [];
+    this.acpi = { ...this.#acpiDefault, ...s.acpi };
+    this.guestPowerOffs = s.guestPowerOffs ?? [];
   }
 
   reset(): void {
@@ -245,5 +287,7 @@ export class HetznerState {
     this.nextAddresses = [];
     this.capacity = [];
     this.armedFailures = [];
+    this.acpi = { ...this.#acpiDefault };
+    this.guestPowerOffs = [];
   }
 }

@@ -20,6 +20,8 @@ export interface HetznerSimOptions {
   rateLimit?: { limit: number; windowMs: number };
   /** Sim-clock time each action takes to go from 0 to 100 %; default 2000 ms. */
   actionDurationMs?: number;
+  /** How guests answer an ACPI `shutdown`: power off this long after the request was sent (default 0), or ignore it. */
+  acpi?: { delayMs?: number; ignore?: boolean };
 }
 
 /** HetznerSim is the SimService plus direct handles that tests use instead of HTTP control calls. */
@@ -37,9 +39,13 @@ export interface HetznerSim extends SimService {
   failNext(command: string, message?: string): void;
   /** setCapacity marks a location/type pair (either may be omitted as a wildcard) sold out or available again. */
   setCapacity(opts: { location?: string; serverType?: string; available: boolean }): void;
+  /** setAcpi sets how one server's guest (or, without serverId, every guest without its own setting) answers ACPI shutdown. */
+  setAcpi(opts: { serverId?: number; ignore?: boolean; delayMs?: number }): boolean;
   /** queueAddress gives the next created server this loopback IPv4 and records its SSH port. */
   queueAddress(ipv4: string, sshPort?: number): void;
   sshEndpoints(): Record<string, { host: string; port: number }>;
+  /** hostKeys maps server ids to the ed25519 host key their cloud-init installs (what a simulated server presents). */
+  hostKeys(): Record<string, string>;
 }
 
 const FAULT_CODES: Record<number, [string, string]> = {
@@ -65,7 +71,7 @@ function withCorrelation(out: SimResponse): SimResponse {
 
 export function createHetznerSim(opts: HetznerSimOptions): HetznerSim {
   const clock = opts.clock;
-  const state = new HetznerState(opts.actionDurationMs ?? 2000);
+  const state = new HetznerState(opts.actionDurationMs ?? 2000, opts.acpi);
   const buckets = new SimBuckets(opts.rateLimit?.limit ?? 3600, opts.rateLimit?.windowMs ?? 3_600_000);
   const ctx: SimCtx = { state, now: () => clock.now() };
   const settle = () => state.settle(clock.now());
@@ -79,7 +85,7 @@ export function createHetznerSim(opts: HetznerSimOptions): HetznerSim {
   const sim: HetznerSim = {
     name: 'hetzner',
     prefix: '/v1',
-    routes: wrap([...serverRoutes(ctx), ...actionRoutes(ctx), ...sshKeyRoutes(ctx), ...catalogRoutes()]),
+    routes: wrap([...serverRoutes(ctx), ...actionRoutes(ctx), ...sshKeyRoutes(ctx), ...catalogRoutes(ctx)]),
     clock,
     state,
     servers: state.servers,
@@ -106,6 +112,17 @@ export function createHetznerSim(opts: HetznerSimOptions): HetznerSim {
       state.capacity = state.capacity.filter((c) => c.location !== location || c.serverType !== serverType);
       if (!available) state.capacity.push({ ...(location ? { location } : {}), ...(serverType ? { serverType } : {}) });
     },
+    setAcpi({ serverId, ignore, delayMs }) {
+      if (serverId === undefined) {
+        state.acpi = { ignore: ignore ?? state.acpi.ignore, delayMs: delayMs ?? state.acpi.delayMs };
+        return true;
+      }
+      const s = state.servers.get(serverId);
+      if (!s) return false;
+      const cur = state.acpiOf(s);
+      s.acpi = { ignore: ignore ?? cur.ignore, delayMs: delayMs ?? cur.delayMs };
+      return true;
+    },
     queueAddress(ipv4, sshPort = 22) {
       if (!isLoopback(ipv4) || ipv4.includes(':') || ipv4 === 'localhost') throw new Error(`next-address must be an IPv4 loopback address, not ${ipv4}`);
       state.nextAddresses.push({ ipv4, sshPort });
@@ -117,10 +134,21 @@ export function createHetznerSim(opts: HetznerSimOptions): HetznerSim {
       return out;
     },
 
+    hostKeys() {
+      settle();
+      const out: Record<string, string> = {};
+      for (const s of state.servers.values()) {
+        const m = /^\s*ed25519_public:\s*(ssh-ed25519 \S+)/m.exec(s.userData ?? '');
+        if (m) out[String(s.id)] = m[1]!;
+      }
+      return out;
+    },
+
     control(method, verb, body) {
       settle();
       const b = (body ?? {}) as Record<string, unknown>;
       if (method === 'GET' && verb === 'ssh-endpoints') return { status: 200, body: sim.sshEndpoints() };
+      if (method === 'GET' && verb === 'host-keys') return { status: 200, body: sim.hostKeys() };
       if (method === 'POST' && verb === 'next-address') {
         const port = b.sshPort === undefined ? 22 : Number(b.sshPort);
         if (typeof b.ipv4 !== 'string' || !Number.isInteger(port) || port < 1 || port > 65535) return { status: 400, body: { error: 'want {ipv4: "127.x.y.z", sshPort: 1..65535}' } };
@@ -135,6 +163,15 @@ export function createHetznerSim(opts: HetznerSimOptions): HetznerSim {
         }
         sim.setCapacity({ location, serverType, available: b.available });
         return { status: 200, body: { unavailable: state.capacity } };
+      }
+      if (method === 'POST' && verb === 'acpi') {
+        const serverId = b.serverId === undefined ? undefined : b.serverId;
+        const delayOk = b.delayMs === undefined || (typeof b.delayMs === 'number' && Number.isInteger(b.delayMs) && b.delayMs >= 0);
+        if ((serverId !== undefined && typeof serverId !== 'number') || (b.ignore !== undefined && typeof b.ignore !== 'boolean') || !delayOk) {
+          return { status: 400, body: { error: 'want {serverId?: number, ignore?: boolean, delayMs?: integer >= 0}' } };
+        }
+        const ok = sim.setAcpi({ ...(serverId !== undefined ? { serverId } : {}), ...(b.ignore !== undefined ? { ignore: b.ignore as boolean } : {}), ...(b.delayMs !== undefined ? { delayMs: b.delayMs as number } : {}) });
+        return ok ? { status: 200, body: { acpi: serverId === undefined ? state.acpi : state.acpiOf(state.servers.get(serverId)!) } } : { status: 404, body: { error: `no server ${String(serverId)}` } };
       }
       if (method === 'POST' && verb === 'fail-action') {
         const message = typeof b.message === 'string' ? b.message : undefined;

@@ -1,14 +1,18 @@
 // Server controller end to end against the Hetzner and Cloudflare simulators, with simulated host setup.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServerController } from '../../controllers/server.js';
+import { createServerController, type ServerPort } from '../../controllers/server.js';
 import { createDnsRecordController } from '../../controllers/dns-record.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { fingerprintMd5 } from '../../src/providers/hetzner.js';
 import { SimulatedHostSetup } from '../../src/host/simulated-setup.js';
 import { generateEd25519KeyPair } from '../../src/host/keys.js';
 import { renderUserData } from '../../src/host/cloud-init.js';
+import { MemoryHostKeyStore } from '../../src/host/host-keys.js';
+import { publicKeyFingerprintSha256 } from '../../src/host/keys.js';
+import { cachedPlaybookHash } from '../../src/host/playbook-hash.js';
+import type { HostSetupInput } from '../../src/host/port.js';
 import { getCondition, READY, STALLED, SYNCED } from '../../src/engine/conditions.js';
-import { realClock } from '../../src/engine/clock.js';
+import { realClock, type Clock } from '../../src/engine/clock.js';
 import { startCloud, startManager, writes } from '../helpers/harness.js';
 
 let cleanup: Array<() => Promise<void>> = [];
@@ -16,22 +20,65 @@ afterEach(async () => { for (const c of cleanup) await c(); cleanup = []; });
 
 const identity = generateEd25519KeyPair('livchat-test');
 
-async function setup() {
-  const cloud = await startCloud({ zones: ['example.com'] });
-  cleanup.push(() => cloud.server.close());
-  const host = new SimulatedHostSetup(async () => 'f'.repeat(64));
+interface SetupOpts {
+  clock?: 'manager'; instance?: string; shutdownTimeoutMs?: number; createGraceMs?: number; cloud?: Awaited<ReturnType<typeof startCloud>>; hostKeys?: MemoryHostKeyStore;
+  /** Lists that ignore their filters, like an API that dropped a query parameter: only exact matching keeps ownership. */
+  unfiltered?: boolean;
+}
+
+async function setup(opts: SetupOpts = {}) {
+  const cloud = opts.cloud ?? await startCloud({ zones: ['example.com'] });
+  if (!opts.cloud) cleanup.push(() => cloud.server.close());
+  const hashes = { count: 0, invalidated: 0 };
+  const cached = cachedPlaybookHash('unused', async () => { hashes.count++; return 'f'.repeat(64); });
+  // The simulated server presents the host key its cloud-init installed, so pins and approvals are really checked.
+  const presented = async (input: HostSetupInput) => cloud.hetzner.hostKeys()[String(input.serverId)];
+  const setups: HostSetupInput[] = [];
+  const sim = new SimulatedHostSetup(() => cached.get(), presented, () => { hashes.invalidated++; cached.invalidate(); });
+  const host = { playbookHash: () => sim.playbookHash(), invalidate: () => sim.invalidate(), setup: (i: HostSetupInput, sig: AbortSignal, on: (l: string) => void) => { setups.push(i); return sim.setup(i, sig, on); } };
+  const hostKeys = opts.hostKeys ?? new MemoryHostKeyStore();
+  // The manager's ManualClock exists only once the manager does, so the controller reads time through this indirection.
+  const ref: { c: Clock } = { c: realClock };
+  const clock: Clock = { now: () => ref.c.now(), monotonic: () => ref.c.monotonic(), setTimer: (f, ms) => ref.c.setTimer(f, ms), sleep: (ms, sig) => ref.c.sleep(ms, sig) };
+  const hc = cloud.hc;
+  const hcloud: ServerPort = opts.unfiltered
+    ? {
+      listServers: () => hc.listServers(), listSshKeys: () => hc.listSshKeys(),
+      getServer: (id) => hc.getServer(id), getServerType: (n) => hc.getServerType(n), createServer: (r) => hc.createServer(r),
+      updateServer: (id, p) => hc.updateServer(id, p), deleteServer: (id) => hc.deleteServer(id), serverAction: (id, n, b) => hc.serverAction(id, n, b),
+      waitForActions: (ids, o) => hc.waitForActions(ids, o), createSshKey: (r) => hc.createSshKey(r),
+    }
+    : hc;
   const server = createServerController({
-    hcloud: cloud.hc, host, clock: realClock,
+    hcloud, host, clock,
     identity: async () => ({ publicKey: identity.publicKey }),
     newHostKey: () => generateEd25519KeyPair('host'),
     userData: ({ hostKey, hostname }) => renderUserData({ hostKey, hostname }),
     fingerprint: fingerprintMd5,
-    createGraceMs: 60_000,
+    hostKeys,
+    createGraceMs: opts.createGraceMs ?? 60_000,
+    shutdownTimeoutMs: opts.shutdownTimeoutMs ?? 10_000,
+    shutdownPollMs: 20,
   });
   const dns = createDnsRecordController({ dns: cloud.cf, clock: realClock, isNotFound: isRecordNotFound });
-  const m = startManager([server, dns]);
-  return { ...cloud, ...m };
+  const m = startManager([server, dns], opts.instance ?? 'test');
+  if (opts.clock === 'manager') ref.c = m.clock;
+  return { ...cloud, ...m, hashes, setups, hostKeys };
 }
+
+/** secondPass reconciles everything again and asserts that it wrote nothing to either simulator. */
+async function secondPass(t: { server: Parameters<typeof writes>[0]; mgr: { resyncAll(): void; idle(): Promise<void> } }): Promise<void> {
+  const before = writes(t.server);
+  t.mgr.resyncAll();
+  await t.mgr.idle();
+  expect(writes(t.server)).toBe(before);
+}
+
+/** commands lists the actions the simulator accepted for one server, in request order. */
+function commands(t: { hetzner: { actions: Map<number, { id: number; command: string; resources: Array<{ id: number; type: string }> }> } }, serverId: number): string[] {
+  return [...t.hetzner.actions.values()].filter((a) => a.resources.some((r) => r.type === 'server' && r.id === serverId)).sort((a, b) => a.id - b.id).map((a) => a.command);
+}
+
 
 const spec = (extra: Record<string, unknown> = {}) => ({ location: 'nbg1', serverType: 'cx23', image: 'ubuntu-24.04', dns: { zone: 'example.com', name: 'prod' }, setup: { timezone: 'UTC', swapSize: '2G' }, ...extra });
 const servers = (t: Awaited<ReturnType<typeof setup>>) => [...t.hetzner.servers.values()];
@@ -79,6 +126,7 @@ describe('Server controller', () => {
     expect(servers(t)).toMatchObject([{ id, serverType: 'cx33', status: 'running' }]);
     expect(getCondition(t.store.get(key)!.status.conditions, READY)?.status).toBe('True');
     expect(t.store.get(key)!.status.events.map((e) => e.reason)).toContain('Resized');
+    await secondPass(t);
   });
 
   it('never replaces automatically: ReplacementRequired until approved for that generation', async () => {
@@ -104,6 +152,8 @@ describe('Server controller', () => {
     expect(now[0]!.location).toBe('fsn1');
     expect(getCondition(st.status.conditions, READY)?.status).toBe('True');
     expect(getCondition(st.status.conditions, SYNCED)?.status).toBe('True');
+    t.hetzner.settle();
+    await secondPass(t);
   });
 
   it('deletes nothing while protection is on, then deletes server and DNS records once it is off', async () => {
@@ -129,6 +179,7 @@ describe('Server controller', () => {
     expect(t.store.get(key)).toBeUndefined();
     expect(t.store.get('DNSRecord/prod-a')).toBeUndefined();
     expect(dnsRecords(t)).toHaveLength(0);
+    await secondPass(t);
   });
 
   it('orphans: keeps the server running, removes ownership labels, leaves DNS in place', async () => {
@@ -145,6 +196,7 @@ describe('Server controller', () => {
     expect(t.store.get(key)).toBeUndefined();
     expect(dnsRecords(t)).toHaveLength(1);
     expect(dnsRecords(t)[0]!.comment ?? '').not.toContain('livchat:');
+    await secondPass(t);
   });
 
   it('after a crash between the create-pending mark and the create response, finds the server instead of creating another', async () => {
@@ -162,6 +214,7 @@ describe('Server controller', () => {
     expect(t.store.get(key)!.internal.serverId).toBe(id);
     expect(t.store.get(key)!.internal.createPending).toBeUndefined();
     expect(servers(t)).toHaveLength(1);
+    await secondPass(t);
   });
 
   it('recognises its resources after the state directory is lost, given the same installation name', async () => {
@@ -175,7 +228,8 @@ describe('Server controller', () => {
     // A new manager, new controllers (empty caches) and an empty state dir: only the instance name is the same.
     const host = new SimulatedHostSetup(async () => 'f'.repeat(64));
     const fresh = startManager([
-      createServerController({ hcloud: t.hc, host, clock: realClock, identity: async () => ({ publicKey: identity.publicKey }), newHostKey: () => generateEd25519KeyPair('host'), userData: ({ hostKey, hostname }) => renderUserData({ hostKey, hostname }), fingerprint: fingerprintMd5 }),
+      // The vault (SSH identity and pinned host keys) is what survives: same identity, same host-key store.
+      createServerController({ hcloud: t.hc, host, clock: realClock, identity: async () => ({ publicKey: identity.publicKey }), newHostKey: () => generateEd25519KeyPair('host'), userData: ({ hostKey, hostname }) => renderUserData({ hostKey, hostname }), fingerprint: fingerprintMd5, hostKeys: t.hostKeys }),
       createDnsRecordController({ dns: t.cf, clock: realClock, isNotFound: isRecordNotFound }),
     ], 'test');
     for (const o of t.source.list()) fresh.source.objects.set(o.key, o);
@@ -186,6 +240,7 @@ describe('Server controller', () => {
     expect(dnsRecords(t)).toHaveLength(2);
     expect(writes(t.server)).toBe(before);
     for (const st of fresh.store.list()) expect(getCondition(st.status.conditions, READY)?.status, st.key).toBe('True');
+    await secondPass({ server: t.server, mgr: fresh.mgr });
   });
 
   it('reports a Conflict for a same-named server it does not own, and adopts only when annotated', async () => {
@@ -204,5 +259,265 @@ describe('Server controller', () => {
     // After adoption the desired labels are authoritative: ownership labels added, the foreign one reconciled away.
     expect(servers(t)[0]!.labels).toEqual({ 'managed-by': 'livchat', 'livchat.ai/instance': 'test', 'livchat.ai/object': 'prod' });
     expect(t.store.get(key)!.internal.serverId).toBe(seeded.server.id);
+    // An adopted server's host key is unknown: SSH stalls until a fingerprint is approved, never trusted on first use.
+    expect(getCondition(t.store.get(key)!.status.conditions, STALLED)?.reason).toBe('HostKeyUnknown');
+    await secondPass(t);
   });
 });
+
+describe('Server controller: resize against a real-world guest', () => {
+  async function running(opts: SetupOpts = {}, extra: Record<string, unknown> = {}) {
+    const t = await setup(opts);
+    const key = t.source.put('Server', 'prod', spec(extra));
+    t.mgr.start();
+    await t.mgr.idle();
+    const id = servers(t)[0]!.id;
+    return { t, key, id, created: commands(t, id).length };
+  }
+  const resizeTo = async (t: Awaited<ReturnType<typeof setup>>, key: string, serverType: string) => {
+    t.source.put('Server', 'prod', spec({ serverType }));
+    t.mgr.desiredChanged([key]);
+    await t.mgr.idle();
+  };
+
+  it('shuts down, waits for the guest to power off, then change_type and power on', async () => {
+    const { t, key, id, created } = await running();
+    // The guest takes a while (sim time runs with real time here): the shutdown action succeeds long before it is off.
+    t.hetzner.setAcpi({ serverId: id, delayMs: 150 });
+    await resizeTo(t, key, 'cx33');
+    expect(commands(t, id).slice(created)).toEqual(['shutdown_server', 'change_server_type', 'start_server']);
+    expect(t.server.requests().byStatus['412']).toBeUndefined();
+    expect(servers(t)).toMatchObject([{ id, serverType: 'cx33', status: 'running' }]);
+    const events = t.store.get(key)!.status.events.map((e) => e.reason);
+    expect(events).toContain('Resized');
+    expect(events).not.toContain('HardPowerOff');
+    expect(getCondition(t.store.get(key)!.status.conditions, READY)?.status).toBe('True');
+    await secondPass(t);
+  });
+
+  it('powers off hard when the guest ignores ACPI, and says so in an event', async () => {
+    const { t, key, id, created } = await running({ shutdownTimeoutMs: 200 });
+    t.hetzner.setAcpi({ serverId: id, ignore: true });
+    await resizeTo(t, key, 'cx33');
+    expect(commands(t, id).slice(created)).toEqual(['shutdown_server', 'stop_server', 'change_server_type', 'start_server']);
+    expect(t.server.requests().byStatus['412']).toBeUndefined();
+    expect(servers(t)).toMatchObject([{ id, serverType: 'cx33', status: 'running' }]);
+    const st = t.store.get(key)!;
+    expect(st.status.events.find((e) => e.reason === 'HardPowerOff')).toMatchObject({ type: 'Warning' });
+    expect(getCondition(st.status.conditions, SYNCED)?.status).toBe('True');
+    await secondPass(t);
+  });
+
+  it('refuses a type whose disk is smaller than the current disk, before any downtime', async () => {
+    const { t, key, id, created } = await running({}, { serverType: 'cx33' });
+    await resizeTo(t, key, 'cx23');
+    const st = t.store.get(key)!;
+    expect(getCondition(st.status.conditions, STALLED)).toMatchObject({ status: 'True', reason: 'DiskTooSmall' });
+    expect(getCondition(st.status.conditions, STALLED)?.message).toMatch(/40 GB disk is smaller than the server's 80 GB/);
+    expect(commands(t, id).slice(created)).toEqual([]);
+    expect(servers(t)).toMatchObject([{ id, serverType: 'cx33', status: 'running' }]);
+    await secondPass(t);
+  });
+
+  it('refuses an architecture change as InvalidServerType without touching the server', async () => {
+    const { t, key, id, created } = await running();
+    await resizeTo(t, key, 'cax21');
+    expect(getCondition(t.store.get(key)!.status.conditions, STALLED)?.reason).toBe('InvalidServerType');
+    expect(commands(t, id).slice(created)).toEqual([]);
+    await secondPass(t);
+  });
+
+  it('keeps the server running and reports CapacityUnavailable when the new type is sold out there', async () => {
+    const { t, key, id, created } = await running();
+    t.hetzner.setCapacity({ location: 'nbg1', serverType: 'cx33', available: false });
+    await resizeTo(t, key, 'cx33');
+    const st = t.store.get(key)!;
+    expect(getCondition(st.status.conditions, READY)?.status).toBe('True');
+    expect(getCondition(st.status.conditions, SYNCED)).toMatchObject({ status: 'False', reason: 'CapacityUnavailable' });
+    expect(getCondition(st.status.conditions, SYNCED)?.message).toMatch(/no cx33 capacity in nbg1/);
+    expect(commands(t, id).slice(created)).toEqual([]);
+    expect(servers(t)[0]!.status).toBe('running');
+    // Not a hot loop: the retry waits minutes on the manager clock.
+    const gets = t.server.requests().total;
+    t.clock.advance(60_000);
+    await t.mgr.idle();
+    expect(t.server.requests().total).toBe(gets);
+    await secondPass(t);
+  });
+});
+
+describe('Server controller: capacity, time and ownership', () => {
+  it('reports a sold-out create as CapacityUnavailable and retries only after minutes', async () => {
+    const t = await setup();
+    t.hetzner.setCapacity({ location: 'nbg1', serverType: 'cx23', available: false });
+    const key = t.source.put('Server', 'prod', spec());
+    t.mgr.start();
+    await t.mgr.idle();
+    const st = t.store.get(key)!;
+    expect(getCondition(st.status.conditions, SYNCED)).toMatchObject({ status: 'False', reason: 'CapacityUnavailable' });
+    expect(getCondition(st.status.conditions, SYNCED)?.message).toMatch(/no cx23 capacity in nbg1/);
+    expect(st.internal.createPending).toBeUndefined();
+    const posts = () => t.server.requests().byRoute['POST /v1/servers'] ?? 0;
+    expect(posts()).toBe(1);
+    t.clock.advance(4 * 60_000);
+    await t.mgr.idle();
+    expect(posts()).toBe(1);
+    t.hetzner.setCapacity({ location: 'nbg1', serverType: 'cx23', available: true });
+    t.clock.advance(2 * 60_000);
+    await t.mgr.idle();
+    expect(posts()).toBe(2);
+    expect(getCondition(t.store.get(key)!.status.conditions, READY)?.status).toBe('True');
+    await secondPass(t);
+  });
+
+  it('measures the create grace on the monotonic clock: a wall-clock step neither stretches nor shrinks it', async () => {
+    const t = await setup({ clock: 'manager', createGraceMs: 15_000 });
+    const key = t.source.put('Server', 'prod', spec());
+    t.mgr.start();
+    await t.mgr.idle();
+    const first = servers(t)[0]!;
+    // A create whose request never reached Hetzner: the mark is durable, no server exists.
+    t.hetzner.servers.delete(first.id);
+    t.store.update(key, (s) => { s.internal.createPending = { at: t.clock.now() }; delete s.internal.serverId; });
+    const posts = () => t.server.requests().byRoute['POST /v1/servers'] ?? 0;
+    const before = posts();
+    t.mgr.resyncAll();
+    await t.mgr.idle();
+    expect(getCondition(t.store.get(key)!.status.conditions, READY)?.reason).toBe('Creating');
+    // One hour forward on the wall clock must not end the grace early.
+    t.clock.stepWall(3_600_000);
+    t.mgr.desiredChanged([key]);
+    await t.mgr.idle();
+    expect(posts()).toBe(before);
+    // One hour back (two steps) must not stretch it either: 16 s of monotonic time later it is over.
+    t.clock.stepWall(-7_200_000);
+    t.clock.advance(16_000);
+    await t.mgr.idle();
+    t.mgr.desiredChanged([key]);
+    await t.mgr.idle();
+    expect(posts()).toBe(before + 1);
+    expect(t.store.get(key)!.internal.createPending).toBeUndefined();
+    expect(servers(t)).toHaveLength(1);
+    await secondPass(t);
+  });
+
+  it('matches ownership labels exactly: prod never sees prod2, web1 never recovers web10', async () => {
+    const cloud = await startCloud({ zones: ['example.com'] });
+    cleanup.push(() => cloud.server.close());
+    // Filters ignored on purpose: the controller itself must match instance and object labels and the key fingerprint exactly.
+    const prod = await setup({ cloud, instance: 'prod', unfiltered: true });
+    const prod2 = await setup({ cloud, instance: 'prod2', unfiltered: true });
+    const stranger = await cloud.hc.createSshKey({ name: 'someone-else', public_key: generateEd25519KeyPair('someone').publicKey });
+    const a = prod.source.put('Server', 'web1', spec({ dns: undefined }));
+    prod.source.put('Server', 'web10', spec({ dns: undefined }));
+    prod.mgr.start();
+    await prod.mgr.idle();
+    prod2.source.put('Server', 'web1', spec({ dns: undefined }));
+    prod2.source.put('Server', 'web100', spec({ dns: undefined }));
+    prod2.mgr.start();
+    await prod2.mgr.idle();
+    // Names are unique per project, so prod2's web1 meets prod's web1 as a conflict, never as its own server.
+    const all = [...cloud.hetzner.servers.values()];
+    expect(all.map((s) => `${s.labels['livchat.ai/instance']}/${s.name}`).sort()).toEqual(['prod/web1', 'prod/web10', 'prod2/web100']);
+    expect(getCondition(prod2.store.get('Server/web1')!.status.conditions, STALLED)?.reason).toBe('Conflict');
+    expect(getCondition(prod2.store.get('Server/web100')!.status.conditions, READY)?.status).toBe('True');
+    // Every server got the daemon's own key, never the unrelated one an unfiltered key list returns first.
+    const own = [...cloud.hetzner.sshKeys.values()].find((k) => k.fingerprint === fingerprintMd5(identity.publicKey))!;
+    for (const s of all) expect(s.sshKeys).toEqual([own.id]);
+    expect(own.id).not.toBe(stranger.id);
+    const web1 = all.find((s) => s.name === 'web1')!;
+    const web10 = all.find((s) => s.name === 'web10')!;
+    expect(prod.store.get(a)!.internal.serverId).toBe(web1.id);
+    // Create-pending recovery for web1 while only web10 exists must not take web10 for it.
+    cloud.hetzner.servers.delete(web1.id);
+    prod.store.update(a, (s) => { s.internal.createPending = { at: Date.now() - 120_000 }; delete s.internal.serverId; });
+    prod.mgr.resyncAll();
+    await prod.mgr.idle();
+    const now = [...cloud.hetzner.servers.values()];
+    expect(now.map((s) => `${s.labels['livchat.ai/instance']}/${s.name}`).sort()).toEqual(['prod/web1', 'prod/web10', 'prod2/web100']);
+    expect(prod.store.get(a)!.internal.serverId).not.toBe(web10.id);
+    expect(prod.store.get('Server/web10')!.internal.serverId).toBe(web10.id);
+    expect(prod.store.get(a)!.status.events.map((e) => e.reason)).not.toContain('Recovered');
+    await secondPass(prod);
+  });
+});
+
+describe('Server controller: host keys', () => {
+  it('keeps the pinned host key when the status file is lost, and still refuses a different key', async () => {
+    const t = await setup();
+    const key = t.source.put('Server', 'prod', spec());
+    t.mgr.start();
+    await t.mgr.idle();
+    const pinned = t.store.get(key)!.internal.hostKey as string;
+    expect(t.hostKeys.pinned('prod')).toBe(pinned);
+    expect(t.hostKeys.private.get('prod')).toMatch(/OPENSSH PRIVATE KEY/);
+    // The status file disappears: the next setup must still use the pin from the key store.
+    t.store.remove(key);
+    t.mgr.resyncAll();
+    await t.mgr.idle();
+    expect(getCondition(t.store.get(key)!.status.conditions, READY)?.status).toBe('True');
+    expect(t.setups.at(-1)).toMatchObject({ hostKey: pinned });
+    expect(t.setups.at(-1)!.approvedFingerprint).toBeUndefined();
+    expect(t.store.get(key)!.internal.hostKey).toBe(pinned);
+    await secondPass(t);
+    // The pin is really enforced: a server presenting another key stalls.
+    t.hostKeys.pin('prod', generateEd25519KeyPair('other').publicKey);
+    t.store.update(key, (s) => { delete s.internal.setupKey; delete s.internal.hostKey; });
+    t.mgr.resyncAll();
+    await t.mgr.idle();
+    expect(getCondition(t.store.get(key)!.status.conditions, STALLED)?.reason).toBe('HostKeyMismatch');
+  });
+
+  it('stalls with HostKeyUnknown when no pin is known, until the presented fingerprint is approved', async () => {
+    const t = await setup();
+    const key = t.source.put('Server', 'prod', spec());
+    t.mgr.start();
+    await t.mgr.idle();
+    const id = servers(t)[0]!.id;
+    const real = t.hetzner.hostKeys()[String(id)]!;
+    // Both the status file and the pin are gone: nothing may be trusted on first use.
+    t.hostKeys.forget('prod');
+    t.store.remove(key);
+    const setupsBefore = t.setups.length;
+    t.mgr.resyncAll();
+    await t.mgr.idle();
+    let st = t.store.get(key)!;
+    expect(getCondition(st.status.conditions, STALLED)).toMatchObject({ status: 'True', reason: 'HostKeyUnknown' });
+    expect(getCondition(st.status.conditions, STALLED)?.message).toContain('livchat.ai/approve-host-key');
+    expect(t.setups.length).toBe(setupsBefore);
+    expect(t.hostKeys.pinned('prod')).toBeUndefined();
+    // A wrong approval is refused and pins nothing.
+    t.source.put('Server', 'prod', spec(), { 'livchat.ai/approve-host-key': publicKeyFingerprintSha256(generateEd25519KeyPair('x').publicKey) });
+    t.mgr.desiredChanged([key]);
+    await t.mgr.idle();
+    expect(getCondition(t.store.get(key)!.status.conditions, STALLED)?.reason).toBe('HostKeyNotApproved');
+    expect(t.hostKeys.pinned('prod')).toBeUndefined();
+    // The right fingerprint pins the key the server presents.
+    t.source.put('Server', 'prod', spec(), { 'livchat.ai/approve-host-key': publicKeyFingerprintSha256(real) });
+    t.mgr.desiredChanged([key]);
+    await t.mgr.idle();
+    st = t.store.get(key)!;
+    expect(getCondition(st.status.conditions, READY)?.status).toBe('True');
+    expect(t.hostKeys.pinned('prod')).toBe(real);
+    expect(st.status.events.map((e) => e.reason)).toContain('HostKeyApproved');
+    await secondPass(t);
+  });
+});
+
+describe('Server controller: playbook hash', () => {
+  it('hashes the playbooks once per process, and again after invalidate (SIGHUP)', async () => {
+    const t = await setup();
+    t.source.put('Server', 'prod', spec());
+    t.source.put('Server', 'db', spec({ dns: undefined }));
+    t.mgr.start();
+    await t.mgr.idle();
+    t.mgr.desiredChanged(['Server/prod', 'Server/db']);
+    await t.mgr.idle();
+    expect(t.hashes.count).toBe(1);
+    // resyncAll is the SIGHUP path: it calls the reconciler's invalidate, which re-hashes on the next read.
+    await secondPass(t);
+    expect(t.hashes.invalidated).toBe(1);
+    expect(t.hashes.count).toBe(2);
+  });
+});
+

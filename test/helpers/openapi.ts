@@ -38,7 +38,26 @@ export const HETZNER_ERROR_SCHEMA: Json = {
 };
 
 export function loadSpec(file = HETZNER_SPEC_FILE): OpenApiSpec {
-  return JSON.parse(readFileSync(file, 'utf8')) as OpenApiSpec;
+  return relaxRemovedFields(JSON.parse(readFileSync(file, 'utf8')) as OpenApiSpec);
+}
+
+/**
+ * relaxRemovedFields drops `datacenter` from the required fields of server objects: the fixture predates its removal
+ * from the API (2026-07-01, see test/fixtures/README.md), and the simulator no longer sends it.
+ */
+export function relaxRemovedFields(spec: OpenApiSpec): OpenApiSpec {
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) { node.forEach(walk); return; }
+    if (typeof node !== 'object' || node === null) return;
+    const obj = node as Json;
+    const props = obj.properties as Json | undefined;
+    if (Array.isArray(obj.required) && props && 'server_type' in props && 'datacenter' in props) {
+      obj.required = obj.required.filter((r) => r !== 'datacenter');
+    }
+    for (const v of Object.values(obj)) walk(v);
+  };
+  walk(spec);
+  return spec;
 }
 
 /** toJsonSchema resolves `#/components/...` refs inline and turns `nullable: true` into a JSON Schema null alternative. */

@@ -34,6 +34,19 @@ describe.skipIf(!!missing)('ssh with a pinned host key (real sshd)', () => {
     } finally { conn.close(); }
   });
 
+  it('without a pin, accepts only the approved fingerprint, checked before authentication', async () => {
+    const approved = publicKeyFingerprintSha256(sshd.hostKey.publicKey);
+    const conn = await connectPinned({ ...base(), approvedFingerprint: approved });
+    try {
+      expect(sameKey(conn.hostKey, sshd.hostKey.publicKey)).toBe(true);
+    } finally { conn.close(); }
+    const other = publicKeyFingerprintSha256(generateEd25519KeyPair('x').publicKey);
+    const err = await connectPinned({ ...base(), approvedFingerprint: other }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TerminalError);
+    expect((err as TerminalError).reason).toBe('HostKeyNotApproved');
+    expect((err as Error).message).toContain(approved);
+  });
+
   it('refuses a different host key with HostKeyMismatch and runs nothing', async () => {
     const marker = join(sshd.dir, 'mismatch-marker');
     const other = generateEd25519KeyPair('someone-else');
@@ -65,7 +78,7 @@ describe.skipIf(!!missing)('ssh with a pinned host key (real sshd)', () => {
     try {
       const waiting = waitForSsh(
         { host: '127.0.0.1', port, username: sshd.user, privateKey: sshd.clientKey.privateKey, expectedHostKey: hostKey.publicKey, timeoutMs: 5_000 },
-        { clock, deadlineMs: clock.now() + 60_000, initialDelayMs: 1_000 },
+        { clock, deadlineMs: clock.monotonic() + 60_000, initialDelayMs: 1_000 },
       );
       // The first attempt is refused, so a backoff timer appears on the manual clock.
       await vi.waitFor(() => expect(clock.pending).toBe(1), { timeout: 5_000, interval: 5 });
@@ -86,7 +99,7 @@ describe.skipIf(!!missing)('ssh with a pinned host key (real sshd)', () => {
     const clock = new ManualClock();
     const waiting = waitForSsh(
       { host: '127.0.0.1', port, username: sshd.user, privateKey: sshd.clientKey.privateKey, expectedHostKey: sshd.hostKey.publicKey },
-      { clock, deadlineMs: clock.now() + 3_000, initialDelayMs: 1_000 },
+      { clock, deadlineMs: clock.monotonic() + 3_000, initialDelayMs: 1_000 },
     ).catch((e: unknown) => e);
     let settled = false;
     void waiting.then(() => { settled = true; });
@@ -104,11 +117,30 @@ describe.skipIf(!!missing)('ssh with a pinned host key (real sshd)', () => {
     expect((err as WaitError).message).toContain('ECONNREFUSED');
   });
 
+  it('waitForSsh measures its deadline on the monotonic clock: a wall-clock step back does not extend it', async () => {
+    const port = await freePort();
+    const clock = new ManualClock();
+    const waiting = waitForSsh(
+      { host: '127.0.0.1', port, username: sshd.user, privateKey: sshd.clientKey.privateKey, expectedHostKey: sshd.hostKey.publicKey },
+      { clock, deadlineMs: clock.monotonic() + 3_000, initialDelayMs: 1_000 },
+    ).catch((e: unknown) => e);
+    let settled = false;
+    void waiting.then(() => { settled = true; });
+    let rounds = 0;
+    while (!settled) {
+      await vi.waitFor(() => { if (!settled) expect(clock.pending).toBe(1); }, { timeout: 5_000, interval: 5 });
+      // An NTP step back of one hour before every retry: a wall-clock deadline would keep waiting for an hour.
+      if (!settled) { clock.stepWall(-3_600_000); clock.advance(2_000); rounds++; }
+    }
+    expect(rounds).toBe(2);
+    expect(await waiting).toBeInstanceOf(WaitError);
+  });
+
   it('waitForSsh stops at once on a host key mismatch', async () => {
     const clock = new ManualClock();
     const err = await waitForSsh(
       { ...base(), expectedHostKey: generateEd25519KeyPair('x').publicKey },
-      { clock, deadlineMs: clock.now() + 60_000 },
+      { clock, deadlineMs: clock.monotonic() + 60_000 },
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TerminalError);
     expect(clock.pending).toBe(0);

@@ -95,6 +95,31 @@ describe('HetznerClient', () => {
     expect(await client.getServer(987654)).toBeUndefined();
   });
 
+  it('paces action polls by progress and command: a 2 s action is noticed within ~2 s, never polled more than 10 s apart', async () => {
+    const { client, clock } = await setup();
+    const c = await client.createServer(cx23('pace-1'));
+    await drive(clock, client.waitForActions([c.action.id, c.nextActions[0]!.id]), 10);
+    const off = await client.serverAction(c.server.id, 'poweroff');
+    const started = clock.now();
+    const seen: number[] = [];
+    await drive(clock, client.waitForActions([off.id], { onProgress: () => seen.push(clock.now() - started) }), 10);
+    // Doubling from 500 ms noticed this at 3.5 s; the progress-based estimate polls near the end instead.
+    expect(clock.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(clock.now() - started).toBeLessThanOrEqual(2300);
+    expect(seen.length).toBeLessThanOrEqual(4);
+
+    const long = await setup();
+    long.sim.state.actionDurationMs = 120_000;
+    const lc = await long.client.createServer({ ...cx23('pace-2'), start_after_create: false });
+    const t0 = long.clock.now();
+    const at: number[] = [];
+    await drive(long.clock, long.client.waitForActions([lc.action.id], { onProgress: () => at.push(long.clock.now() - t0) }), 50);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(10_000 + 50);
+    expect(long.clock.now() - t0).toBeLessThanOrEqual(120_000 + 10_050);
+    expect(at.length).toBeLessThanOrEqual(16);
+  });
+
   it('runs server actions, updates and deletes', async () => {
     const { client, clock } = await setup();
     const { server: s, action, nextActions } = await client.createServer(cx23('ops-1'));

@@ -45,6 +45,12 @@ function readOnly(target: () => Target): void {
 }
 
 describe('openapi helper', () => {
+  it('relaxes only the removed datacenter requirement of server objects', () => {
+    const schema = validator.schemaFor('GET', '/servers/{id}', 200) as any;
+    expect(schema.properties.server.required).not.toContain('datacenter');
+    expect(schema.properties.server.required).toContain('server_type');
+  });
+
   it('maps nullable fields and rejects wrong shapes', () => {
     const action = { id: 1, command: 'x', status: 'running', progress: 0, started: 's', finished: null, resources: [], error: null };
     expect(validator.validate('GET', '/actions/1', 200, { action }).ok).toBe(true);
@@ -70,6 +76,9 @@ describe('hetzner simulator conformance', () => {
     const key = (await call(t, 'POST', '/ssh_keys', 201, { name: 'conf', public_key: ED25519 })).ssh_key;
     const created = await call(t, 'POST', '/servers', 201, { name: 'conf-1', server_type: 'cpx11', image: 'ubuntu-24.04', location: 'ash', ssh_keys: [key.id], labels: { a: 'b' } });
     const id = created.server.id;
+    // Validated against the fixture with `datacenter` no longer required, and really absent (removed 2026-07-01).
+    expect(created.server).not.toHaveProperty('datacenter');
+    expect(created.server.location.name).toBe('ash');
     await call(t, 'POST', '/servers', 201, { name: 'conf-v6only', server_type: 'cx23', image: 'docker-ce', public_net: { enable_ipv4: false, enable_ipv6: true } });
     await call(t, 'GET', `/servers/${id}`, 200);
     await call(t, 'GET', '/servers?label_selector=a=b', 200);
@@ -96,6 +105,19 @@ describe('hetzner simulator conformance', () => {
       expect(r.action.status).not.toBe('error');
       clock.advance(2000);
     }
+  });
+
+  it('answers the removed /datacenters with a 410 error envelope', async () => {
+    expect((await call(t, 'GET', '/datacenters', 410)).error.code).toBe('deprecated_api_endpoint');
+    expect((await call(t, 'POST', '/servers', 400, { name: 'conf-dc', server_type: 'cx23', image: 'debian-12', datacenter: 'fsn1-dc14' })).error.code).toBe('invalid_input');
+  });
+
+  it('server types with a sold-out location still match the spec', async () => {
+    sim.setCapacity({ location: 'fsn1', serverType: 'cx33', available: false });
+    const types = (await call(t, 'GET', '/server_types?name=cx33', 200)).server_types;
+    expect(types[0].locations.find((l: any) => l.name === 'fsn1').available).toBe(false);
+    sim.setCapacity({ location: 'fsn1', serverType: 'cx33', available: true });
+    expect((await call(t, 'POST', '/servers', 501, { name: 'conf-net', server_type: 'cx23', image: 'debian-12', networks: [1] })).error.code).toBe('not_implemented');
   });
 
   it('catalog items by id match the spec', async () => {

@@ -69,7 +69,8 @@ describe('hetzner simulator', () => {
     expect(s.public_net.ipv4.ip).toMatch(/^203\.0\.113\.\d+$/);
     expect(s.public_net.ipv6.ip).toMatch(/^2001:db8:[0-9a-f]+:[0-9a-f]+::\/64$/);
     expect(s.location.name).toBe('fsn1');
-    expect(s.datacenter.location.name).toBe('fsn1');
+    // `datacenter` was removed from the API on 2026-07-01.
+    expect(s.datacenter).toBeUndefined();
     expect(s.locked).toBe(true);
     expect(root_password).toBeNull();
     expect(action).toMatchObject({ command: 'create_server', status: 'running', progress: 0, finished: null, error: null });
@@ -107,7 +108,8 @@ describe('hetzner simulator', () => {
     expect(await status(id)).toBe('off');
 
     const tooBig = await api('POST', `/servers/${id}/actions/change_type`, { server_type: 'cax11', upgrade_disk: false });
-    expect(tooBig.body.error.code).toBe('invalid_input');
+    // A different architecture is the API's invalid_server_type (it was invalid_input before).
+    expect(tooBig.body.error.code).toBe('invalid_server_type');
     const resize = await api('POST', `/servers/${id}/actions/change_type`, { server_type: 'cx33', upgrade_disk: true });
     expect(resize.status).toBe(201);
     expect(await status(id)).toBe('migrating');
@@ -377,6 +379,97 @@ describe('hetzner simulator', () => {
     const next = await createServer('after-restore');
     expect(next.body.server.id).toBe(r.body.server.id + 1);
     expect(next.body.action.id).toBe(r.body.next_actions[0].id + 1);
+  });
+});
+
+describe('hetzner simulator fidelity', () => {
+  beforeEach(async () => { await start(); });
+  afterEach(async () => { await server.close(); });
+
+  it('treats shutdown as an ACPI request: the action succeeds, the guest powers off later or never', async () => {
+    const slow = await createRunning('acpi-slow');
+    expect((await control('POST', 'acpi', { serverId: slow, delayMs: 5000 })).status).toBe(200);
+    const sd = await api('POST', `/servers/${slow}/actions/shutdown`);
+    expect(sd.body.action.command).toBe('shutdown_server');
+    clock.advance(2000);
+    expect((await api('GET', `/actions/${sd.body.action.id}`)).body.action.status).toBe('success');
+    expect(await status(slow)).toBe('running');
+    const early = await api('POST', `/servers/${slow}/actions/change_type`, { server_type: 'cx33', upgrade_disk: false });
+    expect(early.body.error.code).toBe('server_not_stopped');
+    clock.advance(5000);
+    expect(await status(slow)).toBe('off');
+
+    const deaf = await createRunning('acpi-deaf');
+    expect((await control('POST', 'acpi', { serverId: deaf, ignore: true })).status).toBe(200);
+    await api('POST', `/servers/${deaf}/actions/shutdown`);
+    clock.advance(60_000);
+    expect(await status(deaf)).toBe('running');
+    await api('POST', `/servers/${deaf}/actions/poweroff`);
+    clock.advance(2000);
+    expect(await status(deaf)).toBe('off');
+    expect((await control('POST', 'acpi', { serverId: 999, ignore: true })).status).toBe(404);
+    expect((await control('POST', 'acpi', { delayMs: -1 })).status).toBe(400);
+  });
+
+  it('has no datacenter: create with one is invalid input, /datacenters is gone (410)', async () => {
+    const r = await createServer('dc-1', { datacenter: 'fsn1-dc14', location: 'nbg1' });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('invalid_input');
+    expect(r.body.error.details.fields[0].name).toBe('datacenter');
+    expect((await createServer('dc-2', { location: 'fsn1-dc14' })).body.error.message).toBe('location not found');
+    for (const path of ['/datacenters', '/datacenters/4']) {
+      const gone = await api('GET', path);
+      expect(gone.status).toBe(410);
+      expect(gone.body.error.code).toBe('deprecated_api_endpoint');
+    }
+  });
+
+  it('never shrinks a disk and answers invalid_server_type like the API', async () => {
+    const id = await createRunning('disk-1', { server_type: 'cx33' });
+    await api('POST', `/servers/${id}/actions/poweroff`);
+    clock.advance(2000);
+    for (const upgrade_disk of [true, false]) {
+      const shrink = await api('POST', `/servers/${id}/actions/change_type`, { server_type: 'cx23', upgrade_disk });
+      expect(shrink.status).toBe(400);
+      expect(shrink.body.error.code).toBe('invalid_server_type');
+      expect(shrink.body.error.message).toMatch(/disk/);
+    }
+    // Growing the CPU but keeping the disk, then going back down to a type with that disk, is allowed.
+    const keep = await api('POST', `/servers/${id}/actions/change_type`, { server_type: 'cx43', upgrade_disk: false });
+    expect(keep.status).toBe(201);
+    clock.advance(2000);
+    expect((await api('POST', `/servers/${id}/actions/change_type`, { server_type: 'cx33', upgrade_disk: false })).status).toBe(201);
+  });
+
+  it('checks the architecture of an image chosen by id', async () => {
+    const armUbuntu = 161547269 + 1000;
+    const r = await createServer('arch-1', { image: armUbuntu });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details.fields[0].name).toBe('image');
+    expect((await createServer('arch-2', { image: armUbuntu, server_type: 'cax11' })).status).toBe(201);
+    const id = await createRunning('arch-3');
+    expect((await api('POST', `/servers/${id}/actions/rebuild`, { image: armUbuntu })).body.error.details.fields[0].name).toBe('image');
+  });
+
+  it('refuses create fields it does not model instead of ignoring them', async () => {
+    for (const [f, v] of [['networks', [1]], ['firewalls', [{ firewall: 38 }]], ['volumes', [7]], ['placement_group', 3]] as const) {
+      const r = await createServer(`unsup-${f.replace('_', '-')}`, { [f]: v });
+      expect(r.status, f).toBe(501);
+      expect(r.body.error.code).toBe('not_implemented');
+      expect(r.body.error.message).toContain(`'${f}'`);
+    }
+    expect((await createServer('unsup-empty', { networks: [], firewalls: [], volumes: [], placement_group: null })).status).toBe(201);
+    expect(sim.servers.size).toBe(1);
+  });
+
+  it('reports per-location availability of server types', async () => {
+    const avail = async () => (await api('GET', '/server_types?name=cx23')).body.server_types[0].locations.map((l: any) => [l.name, l.available]);
+    expect(await avail()).toEqual([['fsn1', true], ['nbg1', true], ['hel1', true]]);
+    await control('POST', 'capacity', { location: 'nbg1', serverType: 'cx23', available: false });
+    expect(await avail()).toEqual([['fsn1', true], ['nbg1', false], ['hel1', true]]);
+    expect((await createServer('avail-1', { location: 'nbg1' })).body.error.code).toBe('resource_unavailable');
+    const byId = await api('GET', '/server_types/104');
+    expect(byId.body.server_type.locations.find((l: any) => l.name === 'nbg1').available).toBe(false);
   });
 });
 
