@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { canonicalJson, sha256Hex } from '../crd/canonical.js';
 import { formatProblem, parseKey, type DesiredObject, type Problem } from '../engine/types.js';
-import type { LastGoodStore } from '../store/last-good.js';
+import type { LastGoodPort } from '../store/last-good.js';
 import { compareProblems, duplicateProblems } from './duplicates.js';
 import { readGitRevision } from './git.js';
 import { displayFile, isDesiredFile, isInside } from './ignore.js';
@@ -15,7 +15,7 @@ export interface DesiredStoreOptions extends LoaderOptions {
   /** Read the git HEAD of the directory on every load (default true). */
   git?: boolean;
   /** Persist each file's last good objects here, and start from them (a restart then behaves like a reload). */
-  lastGood?: LastGoodStore;
+  lastGood?: LastGoodPort;
 }
 
 /** ProblemChange is the current problem list of one file (or the directory) whose problems changed in a load. */

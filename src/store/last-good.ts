@@ -12,13 +12,20 @@ export interface LastGoodFile {
   entries: DesiredObject[];
 }
 
+/** LastGoodPort is what the desired store needs; plan uses a read-only one. */
+export interface LastGoodPort {
+  load(root: string): { files: Map<string, LastGoodFile>; errors: string[] };
+  save(root: string, file: string, state: LastGoodFile): void;
+  remove(root: string, file: string): void;
+}
+
 interface Record { version: 1; root: string; file: string; textHash?: string; entries: DesiredObject[] }
 
 /**
  * LastGoodStore keeps one small JSON file per desired file under `<state>/last-good/`, written atomically, so
  * saving after an edit costs in proportion to the edited file, not to the whole tree.
  */
-export class LastGoodStore {
+export class LastGoodStore implements LastGoodPort {
   readonly #dir: string;
 
   constructor(stateDir: string) {
@@ -51,6 +58,11 @@ export class LastGoodStore {
     const rec: Record = { version: 1, root: abs, file: relative(abs, file), ...(state.textHash ? { textHash: state.textHash } : {}), entries: state.entries };
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
     writeFileAtomic(this.#path(abs, file), JSON.stringify(rec));
+  }
+
+  /** readOnly returns a port that loads but never writes (for plan). */
+  readOnly(): LastGoodPort {
+    return { load: (root) => this.load(root), save: () => {}, remove: () => {} };
   }
 
   /** remove forgets a file that is really gone. */
