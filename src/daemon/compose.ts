@@ -156,7 +156,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
     reload(files) {
       lastLoad = desired.reload(files);
-      manager.recomputeHold();
+      // Only a key appearing or disappearing can move the hold; an edit stays proportional to the edited file.
+      if (lastLoad.added.length || lastLoad.removed.length) manager.recomputeHold();
       metrics.desiredProblems.set(lastLoad.problems.length);
       return lastLoad;
     },
