@@ -8,7 +8,6 @@ import { parseDuration } from '../format.js';
 import { parseListen } from '../listen.js';
 import { resolveStateDir } from '../../config.js';
 import { createRuntime } from '../../daemon/compose.js';
-import { formatProblem } from '../../engine/types.js';
 import { realClock } from '../../engine/clock.js';
 import { watchDesired } from '../../source/watcher.js';
 import { startHttp } from '../../http/server.js';
