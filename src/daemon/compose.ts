@@ -141,7 +141,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     revision: () => desired.revision(),
     ...(o.settings ? { settings: o.settings } : {}),
     ...(removalGraceMs !== undefined ? { removalGraceMs } : {}),
-    removalMarks: o.readOnly ? { firstSeen: (k) => marks.firstSeen(k), mark: () => {}, clear: () => {} } : marks,
+    removalMarks: o.readOnly ? { firstSeen: (k) => marks.firstSeen(k), keys: () => marks.keys(), mark: () => {}, clear: () => {}, update: () => {} } : marks,
   });
   // Objects from files that vanished while the daemon was down are weighed like a live change would be.
   manager.recomputeHold();

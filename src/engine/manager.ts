@@ -22,14 +22,21 @@ export const DEFAULT_REMOVAL_GRACE_MS = 30_000;
 /** RemovalMarks persists when each pending removal was first seen (wall ms), so the grace survives a restart. */
 export interface RemovalMarks {
   firstSeen(key: string): number | undefined;
+  keys(): string[];
   mark(key: string, wallMs: number): void;
   clear(key: string): void;
+  /** Many marks and clears in one write. */
+  update(mark: readonly string[], clear: readonly string[], wallMs: number): void;
 }
 
 /** memoryMarks keeps removal marks in memory only (tests, one-shot runs). */
 function memoryMarks(): RemovalMarks {
   const m = new Map<string, number>();
-  return { firstSeen: (k) => m.get(k), mark: (k, t) => { if (!m.has(k)) m.set(k, t); }, clear: (k) => { m.delete(k); } };
+  return {
+    firstSeen: (k) => m.get(k), keys: () => [...m.keys()],
+    mark: (k, t) => { if (!m.has(k)) m.set(k, t); }, clear: (k) => { m.delete(k); },
+    update: (mark, clear, t) => { for (const k of clear) m.delete(k); for (const k of mark) if (!m.has(k)) m.set(k, t); },
+  };
 }
 
 export interface ManagerOptions {
@@ -177,7 +184,6 @@ export class Manager {
    * Keys it releases are enqueued again: restored ones reconcile as usual, confirmed ones are deleted.
    */
   recomputeHold(): HoldChange {
-    if (this.#o.holdMassDeletions === false) return { held: [], released: [], changed: false };
     const present = new Set(this.#o.desired.list().map((o) => o.key));
     const missing: string[] = [];
     let known = present.size;
@@ -187,6 +193,8 @@ export class Manager {
       known++;
       missing.push(st.key);
     }
+    this.#syncMarks(present, missing);
+    if (this.#o.holdMassDeletions === false) return { held: [], released: [], changed: false };
     const change = this.#hold.recompute(missing, known, present.size);
     if (change.changed && change.held.length) {
       this.#o.log.warn({ held: change.held.length, known }, `${change.held.length} of ${known} objects disappeared at once: their deletion is held; restore the files, or confirm with \`livchat confirm-deletions\``);
@@ -194,6 +202,17 @@ export class Manager {
     if (change.changed && change.held.length === 0 && change.released.length) this.#o.log.info({ released: change.released.length }, 'the deletion hold is released');
     for (const key of change.released) this.enqueue(key, PRIORITY_NORMAL);
     return change;
+  }
+
+  /**
+   * #syncMarks records the first sighting of every new removal and forgets marks of objects that are back or gone,
+   * in one write per load, so that a mass removal or restore does not cost one state write per object.
+   */
+  #syncMarks(present: ReadonlySet<string>, missing: readonly string[]): void {
+    const clear = this.#marks.keys().filter((k) => present.has(k) || !this.#o.store.get(k));
+    for (const k of clear) this.#removalDeadlines.delete(k);
+    const mark = this.#o.desired.unsafeToPrune() ? [] : missing.filter((k) => this.removalGraceMs(parseKey(k).kind) > 0 && this.#marks.firstSeen(k) === undefined);
+    if (clear.length || mark.length) this.#marks.update(mark, clear, this.#o.clock.now());
   }
 
   /** heldDeletions lists the keys whose deletion waits for a confirmation. */
@@ -467,8 +486,8 @@ export class Manager {
     }
     rt.queue.cancel(key);
     this.#o.store.remove(key);
+    // The persisted mark is dropped at the next load (#syncMarks), in one write for a whole mass deletion.
     this.#removalDeadlines.delete(key);
-    this.#marks.clear(key);
     this.#setDeps(key, new Set());
     this.desiredChanged(changed);
     this.#updateObjectGauge();

@@ -57,7 +57,8 @@ export class LastGoodStore implements LastGoodPort {
     const abs = resolve(root);
     const rec: Record = { version: 1, root: abs, file: relative(abs, file), ...(state.textHash ? { textHash: state.textHash } : {}), entries: state.entries };
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
-    writeFileAtomic(this.#path(abs, file), JSON.stringify(rec));
+    // The directory is not fsynced per record: a lost rename only loses one file's record, which the hold then covers.
+    writeFileAtomic(this.#path(abs, file), JSON.stringify(rec), 0o600, { syncDir: false });
   }
 
   /** readOnly returns a port that loads but never writes (for plan). */

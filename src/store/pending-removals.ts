@@ -22,6 +22,17 @@ export class PendingRemovals {
   /** entries lists every pending removal. */
   entries(): Array<[string, number]> { return [...this.#seen]; }
 
+  /** keys lists the keys with a pending removal. */
+  keys(): string[] { return [...this.#seen.keys()]; }
+
+  /** update marks and clears many keys with one write (a mass removal must not cost one write per object). */
+  update(mark: readonly string[], clear: readonly string[], wallMs: number): void {
+    let dirty = false;
+    for (const k of clear) if (this.#seen.delete(k)) dirty = true;
+    for (const k of mark) if (!this.#seen.has(k)) { this.#seen.set(k, wallMs); dirty = true; }
+    if (dirty) this.#save();
+  }
+
   /** mark records the first sighting (an existing mark is kept). */
   mark(key: string, wallMs: number): void {
     if (this.#seen.has(key)) return;
