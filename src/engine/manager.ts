@@ -186,7 +186,9 @@ export class Manager {
   recomputeHold(): HoldChange {
     const present = new Set(this.#o.desired.list().map((o) => o.key));
     const missing: string[] = [];
-    let known = present.size;
+    // Only kinds with a controller can be deleted, so only they are weighed.
+    const presentHandled = [...present].filter((k) => this.#kinds.has(parseKey(k).kind)).length;
+    let known = presentHandled;
     for (const st of this.#o.store.list()) {
       if (st.owner || this.index.isOwned(st.key) || !this.#kinds.has(parseKey(st.key).kind)) continue;
       if (present.has(st.key)) continue;
@@ -195,7 +197,7 @@ export class Manager {
     }
     this.#syncMarks(present, missing);
     if (this.#o.holdMassDeletions === false) return { held: [], released: [], changed: false };
-    const change = this.#hold.recompute(missing, known, present.size);
+    const change = this.#hold.recompute(missing, known, presentHandled);
     if (change.changed && change.held.length) {
       this.#o.log.warn({ held: change.held.length, known }, `${change.held.length} of ${known} objects disappeared at once: their deletion is held; restore the files, or confirm with \`livchat confirm-deletions\``);
     }
@@ -323,9 +325,9 @@ export class Manager {
 
   /**
    * #graceRemaining starts or continues a removal's grace. A removal first seen before a restart keeps its persisted
-   * wall-time mark: the time already served counts (clamped to [0, grace], so a clock stepped back never extends it
-   * past one full grace, and one stepped forward never ends it before this process has seen it missing once);
-   * the rest runs on the monotonic clock.
+   * wall-time mark: the time already served counts, clamped to [0, grace] (a wall clock stepped back never makes it
+   * longer than one full grace; stepped forward, it can at most end at once, and only after this process has itself
+   * seen the object missing); the rest runs on the monotonic clock.
    */
   #graceRemaining(key: string, kind: string): number {
     const grace = this.removalGraceMs(kind);
@@ -349,8 +351,8 @@ export class Manager {
 
   /** #markHeld says on the object that its deletion waits for a confirmation; Ready stays as it is. */
   #markHeld(key: string, state: ObjectState): void {
-    const held = this.#hold.held().length;
-    const message = `deletion held: ${held} objects disappeared at once; restore the files, or confirm with \`livchat confirm-deletions\` (apply: --confirm-deletions)`;
+    // The message names no count, so a growing held set does not rewrite every held object.
+    const message = 'deletion held: half or more of the objects (or all of them) disappeared at once; restore the files, or confirm with `livchat confirm-deletions` (apply: --confirm-deletions)';
     const cur = getCondition(state.status.conditions, SYNCED);
     if (cur?.reason === 'DeletionHeld' && cur.message === message) return;
     const d = new Date(this.#o.clock.now());
