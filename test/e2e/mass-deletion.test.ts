@@ -105,6 +105,7 @@ describe('mass-deletion guard in the daemon', () => {
       await until(() => ([0, 1, 2, 3, 4].every((i) => synced(`r${i}`)?.reason === 'DeletionHeld') ? true : undefined), 20_000, 'DeletionHeld on r0..r4');
       expect(ready('r0')).toBe('True');
       expect(records(zone)).toHaveLength(6);
+      expect((await cli(['--state-dir', stateDir, 'get'])).stdout).toMatch(/DNSRecord\s+r0\s+True\s+False\s+DeletionHeld/);
       // SIGHUP reloads but never confirms.
       io.signals.emit('SIGHUP');
       await until(() => (io.out().includes('"why":"SIGHUP"') ? true : undefined), 10_000, 'the SIGHUP reload');
