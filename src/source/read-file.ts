@@ -38,10 +38,16 @@ export function readBounded(path: string, maxBytes: number): { status: 'ok'; byt
     const st = fstatSync(fd);
     if (!st.isFile()) return fail(`is ${kindOf(st)}, not a regular file; not read`);
     if (st.size > maxBytes) return fail(`file is ${st.size} bytes, over the ${maxBytes}-byte limit; not loaded`);
-    const buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(st.size + 1, 1)));
+    // Sized by fstat, grown if the file grows while being read, never past limit + 1 bytes.
+    let buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, st.size + 1));
     let off = 0;
     for (;;) {
-      if (off === buf.length) break;
+      if (off === buf.length) {
+        if (buf.length > maxBytes) break;
+        const bigger = Buffer.allocUnsafe(Math.min(maxBytes + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, off);
+        buf = bigger;
+      }
       const n = readSync(fd, buf, off, buf.length - off, null);
       if (n === 0) break;
       off += n;

@@ -63,6 +63,12 @@ describe('special files are never read', () => {
     expect(readBounded(join(dir, 'g.yaml'), 100)).toMatchObject({ status: 'ok' });
     expect(readBounded(join(dir, 'nope.yaml'), 100)).toEqual({ status: 'missing' });
   });
+
+  it('reads a file that is longer than fstat said (it grew, or /proc reports 0) in full, still bounded', () => {
+    const r = readBounded('/proc/self/status', 1024 * 1024);
+    expect(r.status === 'ok' && r.bytes.toString('utf8')).toMatch(/^Name:/);
+    expect(readBounded('/proc/self/status', 8)).toMatchObject({ status: 'error', message: 'file is over the 8-byte limit; not loaded' });
+  });
 });
 
 describe('symbolic links are never followed, and every one is reported', () => {
