@@ -24,7 +24,7 @@ function setup(zone: string, n: number) {
   return { desired, stateDir, apply, plan };
 }
 
-beforeAll(async () => { sim = await startSimCloud({ zones: ['example.com', 'empty.example', 'half.example', 'plan.example', 'daemon.example'] }); });
+beforeAll(async () => { sim = await startSimCloud({ zones: ['example.com', 'empty.example', 'half.example', 'plan.example', 'daemon.example', 'start.example'] }); });
 afterAll(async () => { await sim.server.close(); });
 
 describe('mass-deletion guard with apply', () => {
@@ -80,6 +80,27 @@ describe('mass-deletion guard with apply', () => {
 });
 
 describe('mass-deletion guard in the daemon', () => {
+  it('a daemon started on an emptied desired/ with 4 known objects deletes nothing and marks them DeletionHeld', async () => {
+    const t = setup('start.example', 4);
+    expect((await t.apply()).code).toBe(0);
+    for (let i = 0; i < 4; i++) rmSync(join(t.desired, `r${i}.yaml`));
+    const io = memoryIO({ cwd: t.desired, env: { HOME: '/nonexistent-livchat-test-home', LIVCHAT_REMOVAL_GRACE: 'DNSRecord=0s' } });
+    const exit = runCli(['--state-dir', t.stateDir, '--instance', 'guard', '--log-format', 'json', 'run', t.desired, '--sim', sim.urls.url, '--listen', '127.0.0.1:0'], io);
+    try {
+      const heldAll = () => [0, 1, 2, 3].every((i) => {
+        const f = join(t.stateDir, 'objects', 'DNSRecord', `r${i}.json`);
+        return existsSync(f) && (JSON.parse(readFileSync(f, 'utf8')) as { status: { conditions: Array<{ type: string; reason: string }> } }).status.conditions.some((c) => c.type === 'Synced' && c.reason === 'DeletionHeld');
+      });
+      await until(() => (heldAll() ? true : undefined), 20_000, 'DeletionHeld on all 4');
+      expect(io.out()).toMatch(/4 of 4 objects disappeared at once: their deletion is held/);
+      expect(records('start.example')).toHaveLength(4);
+    } finally {
+      io.signals.emit('SIGTERM');
+      expect(await exit).toBe(0);
+    }
+    expect(records('start.example')).toHaveLength(4);
+  }, 60_000);
+
   it('holds with DeletionHeld, follows the files, ignores SIGHUP, lets a single deletion through, and deletes on confirm-deletions', async () => {
     const zone = 'daemon.example';
     const desired = tempDir('lc-guard-daemon-');
