@@ -1,8 +1,10 @@
-// Core benchmark: load and validate 10,000 desired objects in 1,000 files, reporting wall time and peak RSS.
+// Core benchmark: load and validate 10,000 desired objects in 1,000 files (wall time, peak RSS); then reload one
+// edited file in a 50,000-object tree, and stop a billion-laughs file.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DesiredStore } from '../src/source/desired-store.js';
+import { loadDesiredFile } from '../src/source/yaml-loader.js';
 
 const FILES = 1_000;
 const DOCS_PER_FILE = 10;
@@ -118,4 +120,49 @@ function main(): number {
   }
 }
 
-process.exitCode = main();
+const RELOAD_OBJECTS = 50_000;
+const RELOAD_GOAL_MS = 20;
+
+/** reloadOne measures reloading one edited file of a 50,000-object tree (the daemon's cost per edit). */
+function reloadOne(): number {
+  const dir = mkdtempSync(join(tmpdir(), 'livchat-bench-reload-'));
+  try {
+    const files = RELOAD_OBJECTS / DOCS_PER_FILE;
+    for (let f = 0; f < files; f++) {
+      const docs = Array.from({ length: DOCS_PER_FILE }, (_, d) => dnsRecord(f * DOCS_PER_FILE + d));
+      writeFileSync(join(dir, `objects-${String(f).padStart(5, '0')}.yaml`), docs.join('---\n'));
+    }
+    const store = new DesiredStore(dir, { git: false });
+    store.loadAll();
+    const target = join(dir, 'objects-00000.yaml');
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      // Each round swaps one object of the file for another, so the reload really re-indexes it.
+      writeFileSync(target, [dnsRecord(RELOAD_OBJECTS + (i % 2)), ...Array.from({ length: DOCS_PER_FILE - 1 }, (_, d) => dnsRecord(d + 1))].join('---\n'));
+      const t0 = performance.now();
+      const r = store.reload([target]);
+      times.push(performance.now() - t0);
+      if (r.objects < RELOAD_OBJECTS - DOCS_PER_FILE) throw new Error(`unexpected object count ${r.objects}`);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)]!;
+    console.log(`reload one file of ${store.size} objects: median ${Math.round(median * 100) / 100} ms, max ${Math.round(times[times.length - 1]! * 100) / 100} ms (goal < ${RELOAD_GOAL_MS} ms)`);
+    if (median > RELOAD_GOAL_MS) console.error('WARN: reload over the goal');
+    return 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** billionLaughs measures how fast the alias limit stops the hostile fixture (a test only checks that it does). */
+function billionLaughs(): number {
+  // npm runs benchmarks from the package root, where the fixtures are (the compiled bench lives under dist/).
+  const file = join(process.cwd(), 'test/fixtures/desired/hostile/billion-laughs.yaml');
+  const t0 = performance.now();
+  const load = loadDesiredFile(file);
+  const ms = performance.now() - t0;
+  console.log(`billion laughs stopped in ${Math.round(ms * 10) / 10} ms (goal < 1000 ms): ${load?.problems[0]?.message ?? 'no problem?'}`);
+  return load && load.objects.length === 0 ? 0 : 1;
+}
+
+process.exitCode = main() || reloadOne() || billionLaughs();

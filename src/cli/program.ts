@@ -18,6 +18,7 @@ const commands = {
   wait: lazy(() => import('./commands/wait.js')),
   secret: lazy(() => import('./commands/secret.js')),
   simulate: lazy(() => import('./commands/simulate.js')),
+  'confirm-deletions': lazy(() => import('./commands/confirm-deletions.js')),
 };
 
 /** runCli parses argv (without node and script) and returns the exit code; it never exits the process. */
@@ -49,11 +50,15 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   cloud(program.command('plan').argument('[dir]', 'desired directory', 'desired').description('show what would change; writes nothing')).action(bind('plan'));
   cloud(program.command('apply').argument('[dir]', 'desired directory', 'desired').description('reconcile until Ready, stalled, or timeout')
     .option('--timeout <duration>', 'give up after this long', '10m')
-    .option('--confirm-deletions', 'allow deleting more than half of the objects at once')).action(bind('apply'));
+    .option('--confirm-deletions', 'confirm the deletions held because half or more of the objects (or all) disappeared')).action(bind('apply'));
   cloud(program.command('run').argument('[dir]', 'desired directory', 'desired').description('run the daemon')
     .option('--listen <host:port>', 'HTTP listen address', '127.0.0.1:9477')
     .option('--api-token-file <file>', 'bearer token file required for a non-loopback --listen')
     .option('--shutdown-timeout <duration>', 'how long in-flight reconciles may finish on SIGTERM', '30s')).action(bind('run'));
+  program.command('confirm-deletions').argument('[keys...]', 'the exact held set to confirm (default: the set held now)')
+    .description('confirm, on the running daemon, the deletions its mass-deletion hold keeps back')
+    .option('--listen <host:port>', 'the daemon\'s HTTP address', '127.0.0.1:9477')
+    .option('--api-token-file <file>', 'bearer token file, when the daemon has one').action(bind('confirm-deletions'));
   output(program.command('get').argument('[kind]').argument('[name]').description('list objects and their conditions'), ['wide', 'json', 'yaml']).action(bind('get'));
   program.command('describe').argument('<ref>', 'KIND/NAME').description('spec, status, conditions, events and what the object waits on').action(bind('describe'));
   program.command('wait').argument('<ref>', 'KIND/NAME').description('wait for a condition')

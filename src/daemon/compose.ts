@@ -20,7 +20,10 @@ import { isRecordNotFound } from '../providers/cloudflare-not-found.js';
 import { buildHostSetup } from './host-setup.js';
 import { loadIdentity } from './identity.js';
 import { desiredZones } from './zones.js';
-import { isMassRemoval } from '../engine/prune-guard.js';
+import type { ConfirmResult } from '../engine/prune-guard.js';
+import { LastGoodStore } from '../store/last-good.js';
+import { PendingRemovals } from '../store/pending-removals.js';
+import { parseDuration } from '../cli/format.js';
 
 export interface RuntimeOptions {
   dir: string;
@@ -40,6 +43,24 @@ export interface RuntimeOptions {
   playbookVars?: Record<string, unknown>;
   /** How long a server may be missing after an interrupted create before creating again. @default 15000 */
   serverCreateGraceMs?: number;
+  /**
+   * Removal grace: a number for every kind (apply passes 0: it reads desired/ once, at a moment the user chose), or
+   * per kind. @default $LIVCHAT_REMOVAL_GRACE ("Server=10m,DNSRecord=30s"), else 10 min for servers and 30 s for the rest
+   */
+  removalGraceMs?: number | Record<string, number>;
+  /** plan: read persisted last good objects and removal marks, never write them. */
+  readOnly?: boolean;
+}
+
+/** parseRemovalGrace reads "Kind=duration,…" (e.g. LIVCHAT_REMOVAL_GRACE); a bad entry is an error, not ignored. */
+export function parseRemovalGrace(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z]+)=(.+)$/.exec(part);
+    if (!m) throw new Error(`invalid removal grace ${JSON.stringify(part)}: use Kind=duration, e.g. Server=10m`);
+    out[m[1]!] = parseDuration(m[2]!);
+  }
+  return out;
 }
 
 /** Runtime is one assembled daemon (or apply/plan run), not yet started. */
@@ -58,10 +79,11 @@ export interface Runtime {
   load(): LoadReport;
   /** reload re-reads the given paths (a watcher batch) and returns what changed. */
   reload(files: string[]): LoadReport;
-  /** heldRemovals counts removals the mass-deletion guard holds; confirm() releases them. */
+  /** heldRemovals counts removals the mass-deletion guard holds now. */
   readonly heldRemovals: number;
-  /** confirmRemovals releases held deletions (SIGHUP does this). */
-  confirmRemovals(): void;
+  /** heldDeletions lists the held keys; confirmDeletions releases exactly that set (never SIGHUP). */
+  heldDeletions(): string[];
+  confirmDeletions(keys: readonly string[]): ConfirmResult;
   /** reloadCredentials re-reads tokens from the vault and environment; true when a client was replaced. */
   reloadCredentials(): boolean;
   /** close stops the embedded simulator (the manager is stopped separately). */
@@ -77,7 +99,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const log = createLogger({ level: o.logLevel ?? 'info', ...(o.logFormat ? { format: o.logFormat } : {}), ...(o.logDestination ? { destination: o.logDestination } : {}) });
   const metrics = createMetrics();
   const vault = await Vault.open({ stateDir: o.stateDir, env: o.env });
-  const desired = new DesiredStore(o.dir);
+  const lastGood = new LastGoodStore(o.stateDir);
+  const desired = new DesiredStore(o.dir, { lastGood: o.readOnly ? lastGood.readOnly() : lastGood });
   let lastLoad = desired.loadAll();
   metrics.desiredProblems.set(lastLoad.problems.length);
 
@@ -109,38 +132,38 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const store = new StatusStore(o.stateDir);
   const { errors } = store.load();
   for (const e of errors) log.warn({ file: e }, 'unreadable state file ignored');
-  // Objects from files that vanished while the daemon was down count as one removal, like a live change would.
-  const known = store.list().filter((st) => !st.owner && !st.removed);
-  let held = 0;
-  const guard = (removed: number, before: number): void => {
-    if (!isMassRemoval(removed, before)) return;
-    held = removed;
-    log.warn({ removed, before }, 'more than half of the objects disappeared at once: deletions are held; send SIGHUP (systemctl reload livchat) to confirm');
-  };
-  guard(known.filter((st) => !desired.get(st.key)).length, known.length);
+  const marks = new PendingRemovals(o.stateDir);
+  const removalGraceMs = o.removalGraceMs ?? (o.env.LIVCHAT_REMOVAL_GRACE ? parseRemovalGrace(o.env.LIVCHAT_REMOVAL_GRACE) : undefined);
   const manager = new Manager({
     reconcilers, store, clock, log, metrics, instance,
-    desired: { get: (k) => desired.get(k), list: (k) => desired.list(k), problems: () => desired.problems(), unsafeToPrune: () => !lastLoad.applied || held > 0 },
+    // A refused load (missing or unreadable desired/) never deletes; the hold covers an emptied one.
+    desired: { get: (k) => desired.get(k), list: (k) => desired.list(k), problems: () => desired.problems(), unsafeToPrune: () => !lastLoad.applied },
     revision: () => desired.revision(),
     ...(o.settings ? { settings: o.settings } : {}),
+    ...(removalGraceMs !== undefined ? { removalGraceMs } : {}),
+    removalMarks: o.readOnly ? { firstSeen: (k) => marks.firstSeen(k), keys: () => marks.keys(), mark: () => {}, clear: () => {}, update: () => {} } : marks,
   });
+  // Objects from files that vanished while the daemon was down are weighed like a live change would be.
+  manager.recomputeHold();
   return {
     manager, reconcilers, desired, store, log, metrics, instance, endpoints, sim,
     get lastLoad() { return lastLoad; },
     load() {
       lastLoad = desired.loadAll();
+      manager.recomputeHold();
       metrics.desiredProblems.set(lastLoad.problems.length);
       return lastLoad;
     },
     reload(files) {
-      const before = desired.size;
       lastLoad = desired.reload(files);
-      guard(lastLoad.removed.length, before);
+      // Only a key appearing or disappearing can move the hold; an edit stays proportional to the edited file.
+      if (lastLoad.added.length || lastLoad.removed.length) manager.recomputeHold();
       metrics.desiredProblems.set(lastLoad.problems.length);
       return lastLoad;
     },
-    get heldRemovals() { return held; },
-    confirmRemovals() { held = 0; },
+    get heldRemovals() { return manager.heldDeletions().length; },
+    heldDeletions: () => manager.heldDeletions(),
+    confirmDeletions: (keys) => manager.confirmDeletions(keys),
     reloadCredentials: () => providers.update(resolveEndpoints(o.cloud, vault, o.env, simUrl)),
     async close() { await sim?.close(); },
   };

@@ -5,7 +5,7 @@ import type { ObjectState } from '../store/status-store.js';
 export type Verdict = 'done' | 'blocked' | 'progressing';
 
 /** Synced=False reasons that only a human can move forward. */
-const HUMAN_REASONS = new Set(['ReplacementRequired', 'DeletionProtected', 'ReconcilePaused']);
+const HUMAN_REASONS = new Set(['ReplacementRequired', 'DeletionProtected', 'ReconcilePaused', 'DeletionHeld']);
 
 /** verdict classifies one object: Ready and Synced at its generation, waiting for a human, or still converging. */
 export function verdict(st: ObjectState | undefined, desiredPresent: boolean): Verdict {

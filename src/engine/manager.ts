@@ -11,8 +11,33 @@ import { READY, SYNCED, getCondition, setCondition } from './conditions.js';
 import { addEvent, type ObjectState, type StatusStore } from '../store/status-store.js';
 import { ObjectIndex, type DesiredSource } from './object-index.js';
 import { hashValue } from './hash.js';
+import { DeletionHold, type ConfirmResult, type HoldChange } from './prune-guard.js';
 
 export const DEFAULT_SETTINGS: KindSettings = { concurrency: 2, resyncMs: 600_000, backoffBaseMs: 2_000, backoffCapMs: 600_000 };
+
+/** How long a removed object keeps its last state before its deletion starts, per kind (others: DEFAULT_REMOVAL_GRACE_MS). */
+export const REMOVAL_GRACE_MS: Record<string, number> = { Server: 600_000 };
+export const DEFAULT_REMOVAL_GRACE_MS = 30_000;
+
+/** RemovalMarks persists when each pending removal was first seen (wall ms), so the grace survives a restart. */
+export interface RemovalMarks {
+  firstSeen(key: string): number | undefined;
+  keys(): string[];
+  mark(key: string, wallMs: number): void;
+  clear(key: string): void;
+  /** Many marks and clears in one write. */
+  update(mark: readonly string[], clear: readonly string[], wallMs: number): void;
+}
+
+/** memoryMarks keeps removal marks in memory only (tests, one-shot runs). */
+function memoryMarks(): RemovalMarks {
+  const m = new Map<string, number>();
+  return {
+    firstSeen: (k) => m.get(k), keys: () => [...m.keys()],
+    mark: (k, t) => { if (!m.has(k)) m.set(k, t); }, clear: (k) => { m.delete(k); },
+    update: (mark, clear, t) => { for (const k of clear) m.delete(k); for (const k of mark) if (!m.has(k)) m.set(k, t); },
+  };
+}
 
 export interface ManagerOptions {
   reconcilers: Reconciler[];
@@ -29,6 +54,12 @@ export interface ManagerOptions {
   random?: () => number;
   /** How long one scope's terminal event is not repeated (ms). @default 3600000 */
   scopeEventWindowMs?: number;
+  /** Removal grace in ms: one figure for every kind, or per kind (missing kinds use the defaults). 0 acts at once (apply). */
+  removalGraceMs?: number | Record<string, number>;
+  /** Where first sightings of removals persist. @default in memory */
+  removalMarks?: RemovalMarks;
+  /** Hold mass deletions until confirmed. @default true */
+  holdMassDeletions?: boolean;
 }
 
 interface KindRuntime { reconciler: Reconciler; queue: WorkQueue; settings: KindSettings }
@@ -47,9 +78,14 @@ export class Manager {
   #started = false;
   #gaugeTimer: (() => void) | undefined;
   #firstPassDone = false;
+  readonly #hold = new DeletionHold();
+  readonly #marks: RemovalMarks;
+  /** Monotonic deadline of each pending removal's grace in this process. */
+  readonly #removalDeadlines = new Map<string, number>();
 
   constructor(opts: ManagerOptions) {
     this.#o = opts;
+    this.#marks = opts.removalMarks ?? memoryMarks();
     this.index = new ObjectIndex(opts.desired);
     for (const r of opts.reconcilers) {
       const settings = { ...DEFAULT_SETTINGS, ...r.settings, ...opts.settings?.[r.kind] };
@@ -89,6 +125,7 @@ export class Manager {
     // Stalls caused by credentials get one fresh try per process: the token may have been fixed meanwhile.
     for (const st of this.#o.store.list()) if (st.stalled?.scope) this.#o.store.update(st.key, (s) => { delete s.stalled; });
     for (const rt of this.#kinds.values()) rt.queue.start((key) => this.#handle(key));
+    this.recomputeHold();
     const keys = new Set([...this.index.list().map((o) => o.key), ...this.#o.store.keys()]);
     for (const key of keys) {
       if (!this.#kinds.has(parseKey(key).kind)) continue;
@@ -142,6 +179,74 @@ export class Manager {
     return this.#kinds.get(parseKey(key).kind)?.queue.scheduledAt(key);
   }
 
+  /**
+   * recomputeHold derives the mass-deletion hold from the objects missing now (call after every desired load).
+   * Keys it releases are enqueued again: restored ones reconcile as usual, confirmed ones are deleted.
+   */
+  recomputeHold(): HoldChange {
+    const present = new Set(this.#o.desired.list().map((o) => o.key));
+    const missing: string[] = [];
+    // Only kinds with a controller can be deleted, so only they are weighed.
+    const presentHandled = [...present].filter((k) => this.#kinds.has(parseKey(k).kind)).length;
+    let known = presentHandled;
+    for (const st of this.#o.store.list()) {
+      if (st.owner || this.index.isOwned(st.key) || !this.#kinds.has(parseKey(st.key).kind)) continue;
+      if (present.has(st.key)) continue;
+      known++;
+      missing.push(st.key);
+    }
+    this.#syncMarks(present, missing);
+    if (this.#o.holdMassDeletions === false) return { held: [], released: [], changed: false };
+    const change = this.#hold.recompute(missing, known, presentHandled);
+    if (change.changed && change.held.length) {
+      this.#o.log.warn({ held: change.held.length, known }, `${change.held.length} of ${known} objects disappeared at once: their deletion is held; restore the files, or confirm with \`livchat confirm-deletions\``);
+    }
+    if (change.changed && change.held.length === 0 && change.released.length) this.#o.log.info({ released: change.released.length }, 'the deletion hold is released');
+    for (const key of change.released) this.enqueue(key, PRIORITY_NORMAL);
+    return change;
+  }
+
+  /**
+   * #syncMarks records the first sighting of every new removal and forgets marks of objects that are back or gone,
+   * in one write per load, so that a mass removal or restore does not cost one state write per object.
+   */
+  #syncMarks(present: ReadonlySet<string>, missing: readonly string[]): void {
+    const clear = this.#marks.keys().filter((k) => present.has(k) || !this.#o.store.get(k));
+    for (const k of clear) this.#removalDeadlines.delete(k);
+    const mark = this.#o.desired.unsafeToPrune() ? [] : missing.filter((k) => this.removalGraceMs(parseKey(k).kind) > 0 && this.#marks.firstSeen(k) === undefined);
+    if (clear.length || mark.length) this.#marks.update(mark, clear, this.#o.clock.now());
+  }
+
+  /** heldDeletions lists the keys whose deletion waits for a confirmation. */
+  heldDeletions(): string[] { return this.#hold.held(); }
+
+  /** confirmDeletions releases the hold when keys is exactly the held set; the deletions then go ahead. */
+  confirmDeletions(keys: readonly string[]): ConfirmResult {
+    const r = this.#hold.confirm(keys);
+    if (r.ok) {
+      this.#o.log.warn({ confirmed: r.confirmed.length }, 'held deletions confirmed');
+      for (const key of r.confirmed) this.enqueue(key, PRIORITY_NORMAL);
+    }
+    return r;
+  }
+
+  /** removalGraceMs is the configured grace of a kind. */
+  removalGraceMs(kind: string): number {
+    const g = this.#o.removalGraceMs;
+    if (typeof g === 'number') return g;
+    return g?.[kind] ?? REMOVAL_GRACE_MS[kind] ?? DEFAULT_REMOVAL_GRACE_MS;
+  }
+
+  /** removalRemainingMs tells how much grace a missing object has left, without starting it (for plan). */
+  removalRemainingMs(key: string): number {
+    const grace = this.removalGraceMs(parseKey(key).kind);
+    if (grace <= 0) return 0;
+    const deadline = this.#removalDeadlines.get(key);
+    if (deadline !== undefined) return Math.max(0, deadline - this.#o.clock.monotonic());
+    const seen = this.#marks.firstSeen(key);
+    return seen === undefined ? grace : grace - Math.min(Math.max(0, this.#o.clock.now() - seen), grace);
+  }
+
   /** stop stops taking work and waits for in-flight reconciles up to timeoutMs; then aborts them. */
   async stop(timeoutMs = 30_000): Promise<boolean> {
     const results = await Promise.all([...this.#kinds.values()].map((rt) => rt.queue.shutdown(timeoutMs)));
@@ -161,9 +266,13 @@ export class Manager {
     let state = store.get(key);
     try {
       if (!desired && !state) { rt.queue.cancel(key); return; }
-      if (!desired && this.#o.desired.unsafeToPrune() && !this.index.isOwned(key) && !state?.owner) {
-        // An empty or unreadable desired/ directory never causes deletions.
-        return;
+      if (desired) this.#cancelRemoval(key);
+      else if (!this.index.isOwned(key) && !state?.owner) {
+        // Owned objects go with their owner; a file object's removal waits for a readable desired/, its grace, and the hold.
+        if (this.#o.desired.unsafeToPrune()) return;
+        const remaining = this.#graceRemaining(key, kind);
+        if (remaining > 0) { rt.queue.addAfter(key, remaining, PRIORITY_NORMAL); return; }
+        if (this.#hold.isHeld(key)) { this.#markHeld(key, state!); return; }
       }
       state = this.#syncState(key, desired, state);
       const object = desired?.object ?? state.last;
@@ -212,6 +321,45 @@ export class Manager {
         s.status.conditions = setCondition(setCondition([], READY, { status: 'Unknown', reason: 'Pending', message: 'not reconciled yet' }, d), SYNCED, { status: 'Unknown', reason: 'Pending', message: '' }, d);
       }
     }, init);
+  }
+
+  /**
+   * #graceRemaining starts or continues a removal's grace. A removal first seen before a restart keeps its persisted
+   * wall-time mark: the time already served counts, clamped to [0, grace] (a wall clock stepped back never makes it
+   * longer than one full grace; stepped forward, it can at most end at once, and only after this process has itself
+   * seen the object missing); the rest runs on the monotonic clock.
+   */
+  #graceRemaining(key: string, kind: string): number {
+    const grace = this.removalGraceMs(kind);
+    if (grace <= 0) return 0;
+    const { clock } = this.#o;
+    let deadline = this.#removalDeadlines.get(key);
+    if (deadline === undefined) {
+      const seen = this.#marks.firstSeen(key);
+      const served = seen === undefined ? 0 : Math.min(Math.max(0, clock.now() - seen), grace);
+      if (seen === undefined) this.#marks.mark(key, clock.now());
+      deadline = clock.monotonic() + grace - served;
+      this.#removalDeadlines.set(key, deadline);
+    }
+    return deadline - clock.monotonic();
+  }
+
+  /** #cancelRemoval forgets a pending removal whose object is back (nothing else is written). */
+  #cancelRemoval(key: string): void {
+    if (this.#removalDeadlines.delete(key) || this.#marks.firstSeen(key) !== undefined) this.#marks.clear(key);
+  }
+
+  /** #markHeld says on the object that its deletion waits for a confirmation; Ready stays as it is. */
+  #markHeld(key: string, state: ObjectState): void {
+    // The message names no count, so a growing held set does not rewrite every held object.
+    const message = 'deletion held: half or more of the objects (or all of them) disappeared at once; restore the files, or confirm with `livchat confirm-deletions` (apply: --confirm-deletions)';
+    const cur = getCondition(state.status.conditions, SYNCED);
+    if (cur?.reason === 'DeletionHeld' && cur.message === message) return;
+    const d = new Date(this.#o.clock.now());
+    this.#o.store.update(key, (s) => {
+      s.status.conditions = setCondition(s.status.conditions, SYNCED, { status: 'False', reason: 'DeletionHeld', message }, d, s.generation);
+      if (cur?.reason !== 'DeletionHeld') addEvent(s.status, 'Warning', 'DeletionHeld', 'the desired object is gone, but its deletion is held with a mass deletion', d);
+    });
   }
 
   #markPaused(key: string, state: ObjectState): void {
@@ -340,6 +488,8 @@ export class Manager {
     }
     rt.queue.cancel(key);
     this.#o.store.remove(key);
+    // The persisted mark is dropped at the next load (#syncMarks), in one write for a whole mass deletion.
+    this.#removalDeadlines.delete(key);
     this.#setDeps(key, new Set());
     this.desiredChanged(changed);
     this.#updateObjectGauge();

@@ -15,7 +15,14 @@ export interface HttpOptions {
   ready: () => boolean;
   metrics: () => Promise<{ contentType: string; body: string }>;
   objects: () => ObjectState[];
+  /** Keys whose deletion the mass-deletion hold keeps back. */
+  heldDeletions?: () => string[];
+  /** Confirms exactly the given held set (POST /api/v1/deletions/confirm). */
+  confirmDeletions?: (keys: string[]) => { ok: true; confirmed: string[] } | { ok: false; held: string[]; message: string };
 }
+
+/** CONFIRM_BODY_LIMIT bounds the confirmation request body. */
+const CONFIRM_BODY_LIMIT = 1024 * 1024;
 
 /** startHttp serves the daemon's endpoints and returns the bound URL and a close function. */
 export async function startHttp(opts: HttpOptions): Promise<{ url: string; close(): Promise<void> }> {
@@ -39,6 +46,7 @@ async function route(opts: HttpOptions, req: IncomingMessage, res: ServerRespons
   const url = new URL(req.url ?? '/', 'http://daemon.invalid');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   try {
+    if (path === '/api/v1/deletions/confirm' && req.method === 'POST' && opts.confirmDeletions) return await confirm(opts, req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'read-only endpoint' });
     if (path === '/healthz') return send(res, 200, 'ok\n');
     if (opts.apiToken && !authorized(req, opts.apiToken)) return send(res, 401, { error: 'a valid bearer token is required' });
@@ -50,6 +58,7 @@ async function route(opts: HttpOptions, req: IncomingMessage, res: ServerRespons
       return;
     }
     if (path === '/api/v1/objects') return send(res, 200, toList(opts.objects()));
+    if (path === '/api/v1/deletions/held' && opts.heldDeletions) return send(res, 200, { held: opts.heldDeletions() });
     const m = /^\/api\/v1\/objects\/([A-Za-z]+)(?:\/([a-z0-9-]+))?$/.exec(path);
     if (m) {
       const items = opts.objects().filter((s) => parseKey(s.key).kind.toLowerCase() === m[1]!.toLowerCase());
@@ -61,6 +70,27 @@ async function route(opts: HttpOptions, req: IncomingMessage, res: ServerRespons
   } catch (err) {
     return send(res, 500, { error: (err as Error).message });
   }
+}
+
+/**
+ * confirm releases held deletions: bearer token when configured, a JSON body (a browser form cannot send one
+ * without a preflight) naming exactly the held set; any other set is refused with 409 and the current one.
+ */
+async function confirm(opts: HttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (opts.apiToken && !authorized(req, opts.apiToken)) return send(res, 401, { error: 'a valid bearer token is required' });
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, { error: 'send a JSON body {"keys": [...]}' });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > CONFIRM_BODY_LIMIT) return send(res, 413, { error: 'request body too large' });
+    chunks.push(chunk as Buffer);
+  }
+  let keys: unknown;
+  try { keys = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { keys?: unknown }).keys; } catch { keys = undefined; }
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) return send(res, 400, { error: 'expected {"keys": ["Kind/name", ...]}' });
+  const r = opts.confirmDeletions!(keys as string[]);
+  return r.ok ? send(res, 200, { confirmed: r.confirmed }) : send(res, 409, { error: r.message, held: r.held });
 }
 
 function authorized(req: IncomingMessage, token: string): boolean {

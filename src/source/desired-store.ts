@@ -1,29 +1,37 @@
-// In-memory index of desired objects: last-good versions, duplicate handling, incremental reloads and change reports.
+// In-memory index of desired objects: last-good versions (persisted), duplicate handling, incremental reloads and change reports.
 import { statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { canonicalJson, sha256Hex } from '../crd/canonical.js';
-import { parseKey, type DesiredObject, type Problem } from '../engine/types.js';
-import { compareProblems, duplicateProblems, groupByKey } from './duplicates.js';
+import { formatProblem, parseKey, type DesiredObject, type Problem } from '../engine/types.js';
+import type { LastGoodPort } from '../store/last-good.js';
+import { compareProblems, duplicateProblems } from './duplicates.js';
 import { readGitRevision } from './git.js';
 import { displayFile, isDesiredFile, isInside } from './ignore.js';
-import { scanDesired } from './scan.js';
+import { describeLink, scanDesired } from './scan.js';
 import { parseDesiredText, readDesiredFile, type FileLoad, type LoaderOptions } from './yaml-loader.js';
 
-/** DesiredStoreOptions: the loader limits plus whether to read the git revision. */
+/** DesiredStoreOptions: the loader limits, whether to read the git revision, and where last good objects persist. */
 export interface DesiredStoreOptions extends LoaderOptions {
   /** Read the git HEAD of the directory on every load (default true). */
   git?: boolean;
+  /** Persist each file's last good objects here, and start from them (a restart then behaves like a reload). */
+  lastGood?: LastGoodPort;
 }
+
+/** ProblemChange is the current problem list of one file (or the directory) whose problems changed in a load. */
+export interface ProblemChange { file: string; problems: Problem[] }
 
 /** LoadReport says what a load changed, so the engine can enqueue exactly those keys. */
 export interface LoadReport {
-  /** False when the load was refused (missing, unreadable or emptied directory) and nothing changed. */
+  /** False when the load was refused (missing or unreadable directory) and nothing changed. */
   applied: boolean;
   added: string[];
   updated: string[];
   removed: string[];
   /** Every problem currently known (same as store.problems()). */
   problems: Problem[];
+  /** Files whose problems changed in this load, with their current problems (empty when cleared). */
+  problemChanges: ProblemChange[];
   /** Objects in force after the load. */
   objects: number;
   /** Desired files tracked after the load. */
@@ -34,7 +42,7 @@ export interface LoadReport {
 
 /** FileState is what one file currently contributes. */
 interface FileState {
-  /** Hash of the text last parsed; an unchanged file is not parsed again. */
+  /** Hash of the text last parsed cleanly; an unchanged file is not parsed again. */
   textHash?: string;
   /** Objects in force from this file: valid ones, plus last good versions of ones that are now broken. */
   entries: DesiredObject[];
@@ -66,19 +74,34 @@ const isDirectory = (path: string): boolean => {
   }
 };
 
+const bySource = (a: DesiredObject, b: DesiredObject): number =>
+  compareProblems({ file: a.source?.file ?? '', line: a.source?.line ?? 1, col: a.source?.col ?? 1, message: '' }, { file: b.source?.file ?? '', line: b.source?.line ?? 1, col: b.source?.col ?? 1, message: '' });
+
+const signature = (problems: Problem[]): string => problems.map(formatProblem).join('\n');
+
 /** DesiredStore loads a desired directory and keeps the objects in force, never deleting on doubt. */
 export class DesiredStore {
   readonly dir: string;
   readonly #opts: DesiredStoreOptions;
   #files = new Map<string, FileState>();
-  #index = new Map<string, DesiredObject>();
-  #duplicates: Problem[] = [];
+  /** Every candidate per key across all files; more than one is a duplicate. */
+  readonly #copies = new Map<string, DesiredObject[]>();
+  readonly #index = new Map<string, DesiredObject>();
+  readonly #duplicates = new Map<string, Problem[]>();
   #dirProblems: Problem[] = [];
+  #problems: Problem[] | undefined;
   #revision: string | undefined;
 
   constructor(dir: string, opts: DesiredStoreOptions = {}) {
     this.dir = resolve(dir);
     this.#opts = opts;
+    if (opts.lastGood) {
+      // Start from what was in force before the restart: a file that is broken now keeps those objects.
+      const saved = opts.lastGood.load(this.dir).files;
+      const changes = new Map<string, FileState | undefined>();
+      for (const [file, s] of saved) changes.set(file, { ...(s.textHash ? { textHash: s.textHash } : {}), entries: s.entries, problems: [] });
+      this.#apply(changes, false);
+    }
   }
 
   /** loadAll rescans the whole directory; unchanged files are not parsed again. */
@@ -89,18 +112,26 @@ export class DesiredStore {
     } catch (err) {
       return this.#refuse(`cannot read desired directory: ${(err as Error).message}; nothing is removed`);
     }
-    const next = new Map<string, FileState>();
+    const changes = new Map<string, FileState | undefined>();
+    const seen = new Set<string>();
     for (const file of scanned.files) {
-      const state = this.#loadFile(file, this.#files.get(file));
-      if (state) next.set(file, state);
+      seen.add(file);
+      const prev = this.#files.get(file);
+      const state = this.#loadFile(file, prev);
+      if (state !== prev) changes.set(file, state);
+    }
+    for (const link of scanned.links) {
+      seen.add(link.path);
+      const prev = this.#files.get(link.path);
+      changes.set(link.path, { entries: prev?.entries ?? [], problems: [this.#problem(link.message, link.path)] });
     }
     const unreadable = scanned.unreadableDirs;
-    // Files under a directory we could not read are kept as they were.
-    for (const [file, state] of this.#files) {
-      if (!next.has(file) && unreadable.some((u) => isInside(u.dir, file))) next.set(file, state);
+    // Files under a directory we could not read are kept as they were; every other file not seen is really gone.
+    for (const file of this.#files.keys()) {
+      if (!seen.has(file) && !unreadable.some((u) => isInside(u.dir, file))) changes.set(file, undefined);
     }
     const dirProblems = unreadable.map((u) => this.#problem(`cannot read directory: ${u.error}; its objects are kept`, u.dir));
-    return this.#commit(next, dirProblems);
+    return this.#commit(changes, dirProblems);
   }
 
   /**
@@ -113,22 +144,27 @@ export class DesiredStore {
     for (const p of paths) {
       const abs = resolve(this.dir, p);
       if (!isInside(this.dir, abs)) continue;
-      for (const tracked of this.#files.keys()) if (tracked === abs || tracked.startsWith(abs + sep)) targets.add(tracked);
       if (isDirectory(abs)) {
+        for (const tracked of this.#files.keys()) if (tracked.startsWith(abs + sep)) targets.add(tracked);
         try {
-          for (const f of scanDesired(abs).files) if (isDesiredFile(this.dir, f)) targets.add(f);
+          const sub = scanDesired(abs);
+          for (const f of sub.files) if (isDesiredFile(this.dir, f)) targets.add(f);
+          for (const l of sub.links) if (isDesiredFile(this.dir, l.path)) targets.add(l.path);
         } catch {
           // Gone again or unreadable: the tracked files found above are handled one by one.
         }
-      } else if (isDesiredFile(this.dir, abs)) targets.add(abs);
+        continue;
+      }
+      if (this.#files.has(abs) || isDesiredFile(this.dir, abs)) targets.add(abs);
+      else for (const tracked of this.#files.keys()) if (tracked.startsWith(abs + sep)) targets.add(tracked);
     }
-    const next = new Map(this.#files);
+    const changes = new Map<string, FileState | undefined>();
     for (const file of targets) {
-      const state = this.#loadFile(file, next.get(file));
-      if (state) next.set(file, state);
-      else next.delete(file);
+      const prev = this.#files.get(file);
+      const state = this.#loadFile(file, prev);
+      if (state !== prev) changes.set(file, state);
     }
-    return this.#commit(next, []);
+    return this.#commit(changes, this.#dirProblems.filter((p) => p.file !== displayFile(this.dir, this.#opts.cwd)));
   }
 
   /** get returns the object in force for `Kind/name`. */
@@ -152,10 +188,10 @@ export class DesiredStore {
     return this.#index.size;
   }
 
-  /** problems returns every current problem: directory, per-file and duplicates, ordered by place. */
+  /** problems returns every current problem: directory, per-file and duplicates, ordered by place (cached between changes). */
   problems(): Problem[] {
-    const perFile = [...this.#files.values()].flatMap((s) => s.problems);
-    return [...this.#dirProblems, ...perFile, ...this.#duplicates].sort(compareProblems);
+    this.#problems ??= [...this.#dirProblems, ...[...this.#files.values()].flatMap((s) => s.problems), ...[...this.#duplicates.values()].flat()].sort(compareProblems);
+    return this.#problems;
   }
 
   /** revision is the git commit seen at the last applied load. */
@@ -163,61 +199,101 @@ export class DesiredStore {
     return this.#revision;
   }
 
-  /** #loadFile returns the file's new state, or undefined when the file is gone. */
+  /** #loadFile returns the file's new state (prev itself when unchanged), or undefined when the file is really gone. */
   #loadFile(file: string, prev: FileState | undefined): FileState | undefined {
     const read = readDesiredFile(file, this.#opts);
     if (read.status === 'missing') return undefined;
-    if (read.status === 'error') return { entries: prev?.entries ?? [], problems: [read.problem] };
+    if (read.status === 'error') {
+      const problem = read.problem.message.startsWith('is a symbolic link') ? this.#problem(describeLink(this.dir, file), file) : read.problem;
+      return { entries: prev?.entries ?? [], problems: [problem] };
+    }
     const textHash = sha256Hex(read.text);
     if (prev && prev.textHash === textHash) return prev;
     const load = parseDesiredText(read.text, file, this.#opts);
-    return { textHash, entries: contribution(load, prev), problems: load.problems };
+    const entries = contribution(load, prev);
+    // Reuse the old entry list when nothing changed, so nothing is re-indexed or persisted again.
+    const same = prev !== undefined && prev.entries.length === entries.length && entries.every((e, i) => e === prev.entries[i] || (e.key === prev.entries[i]!.key && !changed(e, prev.entries[i]!) && canonicalJson(e.source) === canonicalJson(prev.entries[i]!.source)));
+    return { ...(load.problems.length === 0 ? { textHash } : {}), entries: same ? prev.entries : entries, problems: load.problems };
   }
 
-  /** #commit resolves duplicates, refuses to empty the index, then swaps the new state in and reports the diff. */
-  #commit(next: Map<string, FileState>, dirProblems: Problem[]): LoadReport {
-    const files = [...next.keys()].sort();
-    const index = new Map<string, DesiredObject>();
-    const duplicates: Problem[] = [];
-    for (const [key, copies] of groupByKey(files.flatMap((f) => next.get(f)!.entries))) {
-      if (copies.length === 1) {
-        index.set(key, copies[0]!);
-        continue;
-      }
-      const previous = this.#index.get(key);
-      if (previous) index.set(key, previous);
-      duplicates.push(...duplicateProblems(copies, previous !== undefined));
+  /** #commit applies the changed files, persists their last good objects and reports the diff. */
+  #commit(changes: Map<string, FileState | undefined>, dirProblems: Problem[]): LoadReport {
+    const problemChanges: ProblemChange[] = [];
+    for (const [file, next] of changes) {
+      const before = this.#files.get(file)?.problems ?? [];
+      const after = next?.problems ?? [];
+      if ((before.length || after.length) && signature(before) !== signature(after)) problemChanges.push({ file: displayFile(file, this.#opts.cwd), problems: after });
     }
-    if (index.size === 0 && this.#index.size > 0) {
-      return this.#refuse(`desired directory has no valid objects; keeping the ${this.#index.size} objects in force (an empty directory never deletes anything)`);
+    if (signature(this.#dirProblems) !== signature(dirProblems)) problemChanges.push({ file: displayFile(this.dir, this.#opts.cwd), problems: dirProblems });
+    const diff = this.#apply(changes, true);
+    if (problemChanges.length || diff.dupChanged) this.#problems = undefined;
+    this.#dirProblems = dirProblems;
+    if (this.#opts.git !== false) this.#revision = readGitRevision(this.dir);
+    return this.#report(true, diff.added.sort(), diff.updated.sort(), diff.removed.sort(), problemChanges);
+  }
+
+  /** #apply swaps file states in and re-indexes only the keys those files had or have; duplicates stay exact. */
+  #apply(changes: Map<string, FileState | undefined>, persist: boolean): { added: string[]; updated: string[]; removed: string[]; dupChanged: boolean } {
+    const touched = new Set<string>();
+    for (const [file, next] of changes) {
+      const prev = this.#files.get(file);
+      if (next) this.#files.set(file, next); else this.#files.delete(file);
+      if (prev?.entries === next?.entries) continue;
+      for (const e of prev?.entries ?? []) {
+        touched.add(e.key);
+        const copies = this.#copies.get(e.key)?.filter((c) => c !== e) ?? [];
+        if (copies.length) this.#copies.set(e.key, copies); else this.#copies.delete(e.key);
+      }
+      for (const e of next?.entries ?? []) {
+        touched.add(e.key);
+        const copies = this.#copies.get(e.key);
+        if (copies) copies.push(e); else this.#copies.set(e.key, [e]);
+      }
+      if (persist && this.#opts.lastGood) {
+        if (next) this.#opts.lastGood.save(this.dir, file, { ...(next.textHash ? { textHash: next.textHash } : {}), entries: next.entries });
+        else this.#opts.lastGood.remove(this.dir, file);
+      }
     }
     const added: string[] = [];
     const updated: string[] = [];
     const removed: string[] = [];
-    for (const [key, obj] of index) {
+    let dupChanged = false;
+    for (const key of touched) {
+      const copies = this.#copies.get(key) ?? [];
       const old = this.#index.get(key);
-      if (!old) added.push(key);
-      else if (changed(old, obj)) updated.push(key);
+      if (copies.length > 1) {
+        // Neither copy is applied; a version already in force stays.
+        this.#duplicates.set(key, duplicateProblems([...copies].sort(bySource), old !== undefined));
+        dupChanged = true;
+        continue;
+      }
+      if (this.#duplicates.delete(key)) dupChanged = true;
+      const now = copies[0];
+      if (now) {
+        this.#index.set(key, now);
+        if (!old) added.push(key);
+        else if (changed(old, now)) updated.push(key);
+      } else if (old) {
+        this.#index.delete(key);
+        removed.push(key);
+      }
     }
-    for (const key of this.#index.keys()) if (!index.has(key)) removed.push(key);
-    this.#files = next;
-    this.#index = index;
-    this.#duplicates = duplicates;
-    this.#dirProblems = dirProblems;
-    if (this.#opts.git !== false) this.#revision = readGitRevision(this.dir);
-    return this.#report(true, added.sort(), updated.sort(), removed.sort());
+    return { added, updated, removed, dupChanged };
   }
 
   #refuse(message: string): LoadReport {
-    this.#dirProblems = [this.#problem(message, this.dir)];
-    return this.#report(false, [], [], []);
+    const dirProblems = [this.#problem(message, this.dir)];
+    const problemChanges = signature(this.#dirProblems) !== signature(dirProblems) ? [{ file: displayFile(this.dir, this.#opts.cwd), problems: dirProblems }] : [];
+    this.#dirProblems = dirProblems;
+    this.#problems = undefined;
+    return this.#report(false, [], [], [], problemChanges);
   }
 
   #problem(message: string, path: string): Problem {
     return { file: displayFile(path, this.#opts.cwd), line: 1, col: 1, message };
   }
 
-  #report(applied: boolean, added: string[], updated: string[], removed: string[]): LoadReport {
-    return { applied, added, updated, removed, problems: this.problems(), objects: this.#index.size, files: this.#files.size, revision: this.#revision };
+  #report(applied: boolean, added: string[], updated: string[], removed: string[], problemChanges: ProblemChange[]): LoadReport {
+    return { applied, added, updated, removed, problems: this.problems(), problemChanges, objects: this.#index.size, files: this.#files.size, revision: this.#revision };
   }
 }

@@ -24,6 +24,7 @@ export function loadDesiredDirectory(dir: string, opts: LoaderOptions = {}): Dir
     return { objects: [], problems: [dirProblem(`cannot read desired directory: ${(err as Error).message}`)], files: [] };
   }
   const problems = scanned.unreadableDirs.map((u) => ({ ...dirProblem(`cannot read directory: ${u.error}`), file: displayFile(u.dir, opts.cwd) }));
+  for (const l of scanned.links) problems.push({ ...dirProblem(l.message), file: displayFile(l.path, opts.cwd) });
   const files = scanned.files.map((f) => loadDesiredFile(f, opts)).filter((f): f is FileLoad => f !== undefined);
   const objects: DesiredObject[] = [];
   for (const f of files) problems.push(...f.problems);

@@ -14,6 +14,8 @@ export interface WatchDesiredOptions extends CoalesceOptions {
   onError?(err: Error): void;
   /** How often a missing directory is checked for (default 1000 ms). */
   pollMs?: number;
+  /** A written file is delivered once its size and mtime stayed unchanged this long (default 500 ms). */
+  settleMs?: number;
 }
 
 /** DesiredWatcher is a running watch; ready resolves once the initial directory scan is done. */
@@ -31,7 +33,8 @@ const isDirectory = (path: string): boolean => {
 };
 
 /**
- * watchDesired delivers changes under dir in batches (quiet window ~100 ms, at most ~250 ms after the first event).
+ * watchDesired delivers changes under dir in batches (quiet window ~100 ms, at most ~250 ms after the first event),
+ * each written file once its writes settled.
  * When the directory disappears it reports through onError, sends the directory itself as a batch (the store then
  * refuses to remove anything), polls until the directory is back, and sends the directory again so it is rescanned.
  */
@@ -80,8 +83,13 @@ export function watchDesired(dir: string, opts: WatchDesiredOptions): DesiredWat
       poll();
       return Promise.resolve();
     }
-    // Symlinked directories are not followed, matching the loader's scan.
-    const w = watch(root, { ignoreInitial: true, ignored, persistent: true, followSymlinks: false });
+    // No symlink is followed, matching the loader's scan. A file is read only once its writes have settled, so a
+    // half-written or truncated-then-rewritten file is not acted on in between.
+    const settle = opts.settleMs ?? 500;
+    const w = watch(root, {
+      ignoreInitial: true, ignored, persistent: true, followSymlinks: false,
+      ...(settle > 0 ? { awaitWriteFinish: { stabilityThreshold: settle, pollInterval: Math.max(10, Math.min(100, Math.floor(settle / 4))) } } : {}),
+    });
     watcher = w;
     w.on('all', (event, path) => {
       if (closed || watcher !== w) return;

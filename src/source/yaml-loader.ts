@@ -1,5 +1,4 @@
 // Safe loader for desired YAML files: bounded parsing, validation, and problems located at FILE:LINE:COL.
-import { readFileSync, statSync } from 'node:fs';
 import { LineCounter, parseAllDocuments, type Document, type YAMLError } from 'yaml';
 import { check, isKind } from '../crd/registry.js';
 import { specHash } from '../crd/canonical.js';
@@ -8,6 +7,7 @@ import { objectKey, type DesiredObject, type Problem } from '../engine/types.js'
 import { displayFile } from './ignore.js';
 import { offsetOf } from './yaml-position.js';
 import { fastParse } from './yaml-fast.js';
+import { decodeDesiredText, readBounded } from './read-file.js';
 
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_ALIAS_COUNT = 100;
@@ -38,20 +38,14 @@ export interface FileLoad {
 /** ReadResult says whether a file could be read, and why not. */
 export type ReadResult = { status: 'ok'; text: string } | { status: 'missing' } | { status: 'error'; problem: Problem };
 
-/** readDesiredFile checks the size limit before reading and reports a missing file separately from an unreadable one. */
+/** readDesiredFile reads a regular file through a bounded, non-blocking open and decodes strict UTF-8; missing is not an error. */
 export function readDesiredFile(file: string, opts: LoaderOptions = {}): ReadResult {
   const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const at = (message: string): ReadResult => ({ status: 'error', problem: { file: displayFile(file, opts.cwd), line: 1, col: 1, message } });
-  try {
-    const size = statSync(file).size;
-    if (size > max) return at(`file is ${size} bytes, over the ${max}-byte limit; not loaded`);
-    const text = readFileSync(file, 'utf8');
-    return { status: 'ok', text: text.startsWith('\uFEFF') ? text.slice(1) : text };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'missing' };
-    return at(`cannot read file: ${(err as Error).message}`);
-  }
+  const at = (o: { line: number; col: number; message: string }): ReadResult => ({ status: 'error', problem: { file: displayFile(file, opts.cwd), line: o.line, col: o.col, message: o.message } });
+  const read = readBounded(file, max);
+  if (read.status !== 'ok') return read.status === 'missing' ? read : at(read);
+  const decoded = decodeDesiredText(read.bytes);
+  return decoded.status === 'ok' ? decoded : decoded.status === 'missing' ? decoded : at(decoded);
 }
 
 const PARSE_OPTIONS = {

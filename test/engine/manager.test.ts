@@ -27,7 +27,7 @@ function setup(fns: Record<string, Fn>, settings = { resyncMs: 60_000, backoffBa
     reconcile: async (ctx) => { calls.push(ctx.key); return fn(ctx); },
   }));
   const metrics = createMetrics();
-  const mgr = new Manager({ reconcilers, desired: source, store, clock, log: createLogger({ level: 'silent' }), instance: 'test', metrics, random: () => 0.5 });
+  const mgr = new Manager({ reconcilers, desired: source, store, clock, log: createLogger({ level: 'silent' }), instance: 'test', metrics, random: () => 0.5, removalGraceMs: 0, holdMassDeletions: false });
   const settle = async (): Promise<void> => { await mgr.idle(); };
   return { clock, source, store, mgr, calls, settle, stateDir, metrics };
 }

@@ -48,6 +48,7 @@ export function startManager(reconcilers: Reconciler[], instance = 'test') {
   const source = new MemorySource();
   const stateDir = mkdtempSync(join(tmpdir(), 'lc-ctl-'));
   const store = new StatusStore(stateDir);
-  const mgr = new Manager({ reconcilers, desired: source, store, clock, log: createLogger({ level: 'silent' }), instance, metrics: createMetrics() });
+  // Controller tests delete at once: the removal grace and the mass-deletion hold are tested in test/engine/manager*.
+  const mgr = new Manager({ reconcilers, desired: source, store, clock, log: createLogger({ level: 'silent' }), instance, metrics: createMetrics(), removalGraceMs: 0, holdMassDeletions: false });
   return { clock, source, store, mgr, stateDir };
 }

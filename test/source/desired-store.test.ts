@@ -129,7 +129,7 @@ describe('DesiredStore', () => {
     ]);
   });
 
-  it('never removes anything when the directory becomes empty', () => {
+  it('reports an emptied directory as it is: the engine, not the store, holds those deletions for a confirmation', () => {
     const dir = tempDir();
     const a = write(dir, 'a.yaml', record('a', 'v1'));
     const b = write(dir, 'sub/b.yaml', record('b', 'v1'));
@@ -137,19 +137,11 @@ describe('DesiredStore', () => {
     store.loadAll();
     rmSync(a);
     rmSync(join(dir, 'sub'), { recursive: true });
-    for (const report of [store.reload([a, b]), store.loadAll()]) {
-      expect(report.applied).toBe(false);
-      expect(changes(report)).toEqual({ added: [], updated: [], removed: [] });
-      expect(report.problems.map(formatProblem)).toEqual([
-        '.:1:1: desired directory has no valid objects; keeping the 2 objects in force (an empty directory never deletes anything)',
-      ].map((s) => s.replace('.:', `${dir}:`)));
-      expect(store.keys()).toEqual(['DNSRecord/a', 'DNSRecord/b']);
-    }
-    // A refused load changed nothing, so a later batch only adds; the next full rescan drops what is really gone.
-    const c = write(dir, 'c.yaml', record('c', 'v1'));
-    expect(changes(store.reload([c]))).toEqual({ added: ['DNSRecord/c'], updated: [], removed: [] });
-    expect(changes(store.loadAll())).toEqual({ added: [], updated: [], removed: ['DNSRecord/a', 'DNSRecord/b'] });
-    expect(store.problems()).toEqual([]);
+    const report = store.reload([a, b]);
+    expect(report.applied).toBe(true);
+    expect(changes(report)).toEqual({ added: [], updated: [], removed: ['DNSRecord/a', 'DNSRecord/b'] });
+    expect(store.keys()).toEqual([]);
+    expect(changes(store.loadAll())).toEqual({ added: [], updated: [], removed: [] });
   });
 
   it('never removes anything when the directory is missing or unreadable', () => {

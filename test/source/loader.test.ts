@@ -67,10 +67,9 @@ describe('loading files', () => {
 });
 
 describe('hostile input', () => {
-  it('stops a billion-laughs file within well under a second', () => {
-    const t0 = performance.now();
+  // How fast it stops is measured by npm run bench:core; here, that the alias limit stops it at all.
+  it('stops a billion-laughs file at the alias limit', () => {
     const load = loadDesiredFile(join(FIXTURES, 'hostile/billion-laughs.yaml'), { cwd: ROOT })!;
-    expect(performance.now() - t0).toBeLessThan(1000);
     expect(load.objects).toEqual([]);
     expect(load.complete).toBe(false);
     expect(load.problems.map(formatProblem)).toEqual([

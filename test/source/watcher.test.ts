@@ -1,5 +1,5 @@
 // Watcher: batching logic on a manual clock, then real file-system events (bursts, single writes, ignore rules, dir loss).
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -73,6 +73,7 @@ describe('watchDesired on a real directory', () => {
     const watcher: DesiredWatcher = watchDesired(dir, {
       clock: realClock,
       pollMs: 20,
+      settleMs: 50,
       onBatch: (files) => {
         batches.push(files);
       },
@@ -83,25 +84,45 @@ describe('watchDesired on a real directory', () => {
     return { dir, batches, errors, watcher, seen };
   }
 
-  it('delivers a single write as one batch, soon after the write', async () => {
+  // How soon and in how few batches writes arrive depends on the machine's load: the batching rules are tested on a
+  // ManualClock above, latency belongs in benchmarks; here only what is delivered is asserted.
+  it('delivers a single write as one batch holding only that file', async () => {
     const { dir, batches, watcher } = setup();
     await watcher.ready;
     const file = join(dir, 'one.yaml');
-    const t0 = Date.now();
     writeFileSync(file, 'a: 1\n');
     await until(() => batches.length > 0, 'the batch');
-    expect(Date.now() - t0).toBeLessThan(1000);
     expect(batches).toEqual([[file]]);
   });
 
-  it('coalesces a burst of 300 writes into one or very few batches', async () => {
+  it('delivers every file of a burst of 300 writes exactly once, in batches', async () => {
     const { dir, batches, watcher, seen } = setup();
     await watcher.ready;
     const files = Array.from({ length: 300 }, (_, i) => join(dir, i % 2 ? 'sub' : '', `f${String(i).padStart(3, '0')}.yaml`));
     for (const f of files) writeFileSync(f, 'a: 1\n');
-    await until(() => files.every((f) => seen().has(f)), 'all 300 files');
-    expect(batches.length).toBeLessThanOrEqual(3);
-    expect(batches.flat()).toHaveLength(300);
+    await until(() => files.every((f) => seen().has(f)), 'all 300 files', 30_000);
+    expect(batches.flat().sort()).toEqual([...files].sort());
+    expect(batches.every((b) => b.length > 0)).toBe(true);
+  });
+
+  it('delivers a file written in two parts only once its writes settled', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'livchat-watch-'));
+    cleanups.push(() => rmSync(parent, { recursive: true, force: true }));
+    const contents: string[] = [];
+    const file = join(parent, 'slow.yaml');
+    const watcher = watchDesired(parent, {
+      clock: realClock,
+      settleMs: 3000,
+      onBatch: (files) => { if (files.includes(file)) contents.push(readFileSync(file, 'utf8')); },
+    });
+    cleanups.push(() => watcher.close());
+    await watcher.ready;
+    writeFileSync(file, 'a: 1\n');
+    // The second half comes well after the batch quiet window (100 ms) and well inside the settle window.
+    await new Promise((r) => setTimeout(r, 400));
+    appendFileSync(file, 'b: 2\n');
+    await until(() => contents.length > 0, 'the settled file', 20_000);
+    expect(contents).toEqual(['a: 1\nb: 2\n']);
   });
 
   it('reports removals and ignores dotfiles, editor temp files and non-YAML files', async () => {
@@ -131,10 +152,12 @@ describe('watchDesired on a real directory', () => {
     await until(() => batches.slice(before).some((b) => b.includes(dir)), 'the rescan batch');
     // The new watcher sees later writes; it may still be starting, so the write is repeated until it shows up.
     const later = join(dir, 'later.yaml');
+    let writes = 0;
     await until(() => {
-      writeFileSync(later, `t: ${Date.now()}\n`);
+      // Rewrite only now and then: a file rewritten faster than the settle window is (rightly) never delivered.
+      if (writes++ % 30 === 0) writeFileSync(later, `t: ${writes}\n`);
       return seen().has(later);
-    }, 'a write after recreation');
+    }, 'a write after recreation', 20_000);
   });
 
   it('waits for a directory that does not exist yet', async () => {

@@ -19,6 +19,8 @@ const apply: CommandFn = async (io, g, args, opts) => {
     dir: resolve(io.cwd, args[0] ?? 'desired'), stateDir: resolveStateDir(g.stateDir, io.env), env: io.env,
     cloud: cloudMode(opts), logLevel: g.logLevel === 'info' ? 'warn' : g.logLevel, logFormat: g.logFormat, logDestination: io.stderr as unknown as NodeJS.WritableStream,
     ...(g.instance ? { instance: g.instance } : {}),
+    // apply reads desired/ once, at a moment the user chose: removals need no grace (the mass-deletion hold still applies).
+    removalGraceMs: 0,
   });
   const { manager: mgr, store } = rt;
   try {
@@ -27,13 +29,18 @@ const apply: CommandFn = async (io, g, args, opts) => {
       io.stderr.write('error: fix these problems first; nothing was applied\n');
       return EXIT.error;
     }
-    if (rt.heldRemovals && opts.confirmDeletions) rt.confirmRemovals();
-    if (rt.heldRemovals) io.stderr.write(`apply: ${rt.heldRemovals} objects disappeared at once (more than half); their deletion is held. Re-run with --confirm-deletions if that is intended.\n`);
+    const heldNow = rt.heldDeletions();
+    if (heldNow.length && opts.confirmDeletions) {
+      rt.confirmDeletions(heldNow);
+      io.stderr.write(`apply: deleting ${heldNow.length} objects as confirmed: ${heldNow.join(', ')}\n`);
+    }
+    const held = new Set(rt.heldDeletions());
+    if (held.size) io.stderr.write(`apply: ${held.size} objects disappeared at once (half or more of them, or desired/ has no objects left); their deletion is held: ${[...held].join(', ')}. Re-run with --confirm-deletions if that is intended.\n`);
     const seen = new Set<string>();
     const last = new Map<string, string>();
     const keys = (): string[] => [...new Set([...mgr.index.list().map((o) => o.key), ...store.keys()])].filter((k) => mgr.handles(k)).sort();
     const verdicts = (): Map<string, Verdict> => new Map(keys().map((k) => [k,
-      rt.heldRemovals && !mgr.index.get(k) ? 'blocked' : seen.has(k) ? verdict(store.get(k), !!mgr.index.get(k)) : 'progressing']));
+      held.has(k) ? 'blocked' : seen.has(k) ? verdict(store.get(k), !!mgr.index.get(k)) : 'progressing']));
     const print = (): void => {
       const v = verdicts();
       if (tty) {

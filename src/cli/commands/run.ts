@@ -8,7 +8,6 @@ import { parseDuration } from '../format.js';
 import { parseListen } from '../listen.js';
 import { resolveStateDir } from '../../config.js';
 import { createRuntime } from '../../daemon/compose.js';
-import { formatProblem } from '../../engine/types.js';
 import { realClock } from '../../engine/clock.js';
 import { watchDesired } from '../../source/watcher.js';
 import { startHttp } from '../../http/server.js';
@@ -16,6 +15,7 @@ import { isLoopback } from '../../sim/framework.js';
 import { secrets } from '../../obs/redact.js';
 import { flushLogger } from '../../obs/log.js';
 import type { LoadReport } from '../../source/desired-store.js';
+import { problemLogEntries } from '../../source/problem-log.js';
 
 const run: CommandFn = async (io, g, args, opts) => {
   const { host, port } = parseListen(String(opts.listen ?? '127.0.0.1:9477'));
@@ -36,10 +36,14 @@ const run: CommandFn = async (io, g, args, opts) => {
   });
   const { log, manager } = rt;
   const report = (r: LoadReport, why: string): void => {
-    for (const p of r.problems) log.error({ problem: formatProblem(p) }, 'desired object problem; its last good version stays in force');
+    // Problems are logged when they change, capped per file: one huge broken file must not flood every reload.
+    for (const e of problemLogEntries(r.problemChanges)) {
+      if (e.count === 0) log.info({ file: e.file }, 'desired file problems resolved');
+      else log.error({ file: e.file, count: e.count, problems: e.problems, ...(e.omitted ? { omitted: e.omitted } : {}) }, 'desired file problems; the last good versions of its objects stay in force');
+    }
     if (!r.applied) log.error({ dir }, 'desired directory was not loaded (missing, unreadable or emptied); nothing is removed');
     log.info({ why, objects: r.objects, files: r.files, added: r.added.length, updated: r.updated.length, removed: r.removed.length, revision: r.revision }, 'desired state loaded');
-    rt.metrics.desiredParseErrors.inc(r.problems.length);
+    rt.metrics.desiredParseErrors.inc(r.problemChanges.reduce((n, c) => n + c.problems.length, 0));
     const idle = rt.desired.list().filter((o) => !manager.handles(o.key)).map((o) => o.key);
     if (idle.length) log.warn({ objects: idle }, 'these kinds have no controller in this version; they are validated but not reconciled');
   };
@@ -49,6 +53,8 @@ const run: CommandFn = async (io, g, args, opts) => {
     ready: () => rt.lastLoad.applied !== undefined && manager.ready,
     metrics: async () => ({ contentType: rt.metrics.contentType, body: await rt.metrics.text() }),
     objects: () => rt.store.list(),
+    heldDeletions: () => rt.heldDeletions(),
+    confirmDeletions: (keys) => rt.confirmDeletions(keys),
   });
   log.info({ url: http.url, instance: rt.instance, simulated: rt.endpoints.simulated }, 'livchat daemon listening');
   io.stdout.write(`livchat daemon: instance ${rt.instance}, desired ${dir}, http ${http.url}${rt.sim ? `, simulated cloud ${rt.sim.url}` : ''}\n`);
@@ -66,8 +72,7 @@ const run: CommandFn = async (io, g, args, opts) => {
   await new Promise<void>((resolveStop) => {
     const onHup = (): void => {
       if (rt.reloadCredentials()) log.info('provider credentials changed; clients replaced');
-      if (rt.heldRemovals) log.warn({ removed: rt.heldRemovals }, 'held deletions confirmed by SIGHUP');
-      rt.confirmRemovals();
+      // SIGHUP never confirms held deletions: that is `livchat confirm-deletions`, bound to the exact held set.
       const r = rt.load();
       report(r, 'SIGHUP');
       manager.desiredChanged([...r.added, ...r.updated, ...r.removed]);
