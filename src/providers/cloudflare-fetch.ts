@@ -7,6 +7,8 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 
 export interface LimitedFetchOptions {
   limiter: TokenBucket;
+  /** Second limiter for the per-IP cap, taken after the token's permit. */
+  ipLimiter?: TokenBucket;
   clock: Clock;
   /** The SDK's baseURL, used to turn URLs into stable operation labels. */
   baseURL: string;
@@ -32,6 +34,7 @@ export function limitedFetch(opts: LimitedFetchOptions): FetchLike {
     const op = operationLabel(method, new URL(url).pathname, basePath);
     const outer = init?.signal ?? undefined;
     await opts.limiter.acquire(outer);
+    await opts.ipLimiter?.acquire(outer);
     const ac = new AbortController();
     const onAbort = () => ac.abort(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
