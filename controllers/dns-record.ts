@@ -191,7 +191,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     const { zone, zoneId, plan, records } = await observe(spec);
     const adopt = ctx.object.metadata.annotations?.[ANNOTATION_ADOPT] === 'true';
     const action = decide(want, records, ctx.instance, ctx.name, adopt);
-    const size = () => records.all().length;
+    const size = () => records.size;
     let record: ObservedRecord;
     switch (action.type) {
       case 'conflict':

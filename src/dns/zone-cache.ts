@@ -19,6 +19,7 @@ export interface ZoneView<R extends ObservedRecord = ObservedRecord> {
   /** at lists the records of one type at one lower-case FQDN. */
   at(name: string, type: string): R[];
   all(): R[];
+  readonly size: number;
 }
 
 /** WRITE_GRACE_MS is how long our own writes win over a list that does not show them yet (Terraform's provider waits 30 s). */
@@ -34,11 +35,12 @@ export function viewOf<R extends ObservedRecord>(records: R[]): ZoneView<R> {
     owned: (m) => records.filter((r) => ownerKeys(r).includes(m)),
     at: (n, t) => records.filter((r) => nameKey(r.name, r.type) === nameKey(n, t)),
     all: () => [...records],
+    size: records.length,
   };
 }
 
 function fromList<R extends ObservedRecord>(v: ListView<R>): ZoneView<R> {
-  return { owned: (m) => v.get(BY_OWNER, m), at: (n, t) => v.get(BY_NAME, nameKey(n, t)), all: () => v.all() };
+  return { owned: (m) => v.get(BY_OWNER, m), at: (n, t) => v.get(BY_NAME, nameKey(n, t)), all: () => v.all(), get size() { return v.size; } };
 }
 
 /** ZoneCache lists each zone at most once per ttl, shares in-flight lists and lookups, and applies writes locally. */

@@ -43,7 +43,10 @@ export function limitedFetch(opts: LimitedFetchOptions): FetchLike {
     inflight++;
     let res: Response;
     try {
-      res = await fetch(input, { ...init, signal: ac.signal });
+      const raw = await fetch(input, { ...init, signal: ac.signal });
+      // Read the whole body here: a reply cut off mid-body is then a connection error the SDK retries, not a parse crash.
+      const body = raw.status === 204 || raw.status === 304 ? null : await raw.arrayBuffer();
+      res = new Response(body, { status: raw.status, statusText: raw.statusText, headers: raw.headers });
     } catch (err) {
       opts.onRequest?.(op, 0);
       throw err;
