@@ -18,7 +18,7 @@ export interface ListView<T> {
   readonly size: number;
 }
 
-interface LocalWrite<T> { at: number; item: T | undefined }
+interface LocalWrite<T> { at: number; seq: number; item: T | undefined }
 
 /** SharedList caches one list result for ttlMs, shares in-flight fetches, and takes local updates from writes. */
 export class SharedList<K, T> {
@@ -29,6 +29,8 @@ export class SharedList<K, T> {
   #inflight: Promise<Map<K, T>> | undefined;
   // Our own writes, kept until a list shows them (or their grace ends): a list started before a write, or a lagging one, must not undo it.
   #local = new Map<K, LocalWrite<T>>();
+  // Orders writes against list starts exactly, even when the clock has not moved between them.
+  #seq = 0;
   readonly #opts: SharedListOptions<T>;
 
   constructor(
@@ -61,10 +63,11 @@ export class SharedList<K, T> {
   refresh(): Promise<Map<K, T>> {
     this.#inflight ??= (async () => {
       const started = this.clock.monotonic();
+      const startSeq = this.#seq;
       const list = await this.fetch();
       this.#items = new Map(list.map((i) => [this.keyOf(i), i]));
       this.#reindex();
-      this.#overlay(started);
+      this.#overlay(startSeq);
       this.#fetchedAt = started;
       this.#stale = false;
       return this.#items;
@@ -74,24 +77,24 @@ export class SharedList<K, T> {
 
   put(item: T): void {
     const key = this.keyOf(item);
-    this.#local.set(key, { at: this.clock.monotonic(), item });
+    this.#local.set(key, { at: this.clock.monotonic(), seq: ++this.#seq, item });
     this.#set(key, item);
   }
 
   drop(key: K): void {
-    this.#local.set(key, { at: this.clock.monotonic(), item: undefined });
+    this.#local.set(key, { at: this.clock.monotonic(), seq: ++this.#seq, item: undefined });
     this.#set(key, undefined);
   }
 
   invalidate(): void { this.#stale = true; }
 
   // Re-apply our writes the fresh list does not reflect yet; forget those it does, or whose grace is over.
-  #overlay(started: number): void {
+  #overlay(startSeq: number): void {
     const grace = this.#opts.writeGraceMs ?? 0;
     const version = this.#opts.versionOf;
     for (const [key, w] of this.#local) {
       const listed = this.#items!.get(key);
-      const inFlight = w.at >= started;
+      const inFlight = w.seq > startSeq;
       const young = this.clock.monotonic() - w.at < grace;
       let lagging = false;
       if (w.item === undefined) lagging = listed !== undefined;
