@@ -183,3 +183,19 @@ describe('smaller differences', () => {
 });
 
 const chain = (r: Reply) => r.body.errors[0].error_chain?.[0]?.code;
+
+describe('the combined simulated cloud', () => {
+  it('keeps the zones given with --zone across POST /_sim/reset', async () => {
+    const { startSimCloud } = await import('../../src/sim/cloud.js');
+    const cloud = await startSimCloud({ zones: ['Kept.Example.org'] });
+    try {
+      cloud.cloudflare.createRecord(cloud.cloudflare.zoneByName('kept.example.org')!.id, { type: 'A', name: 'x', content: '203.0.113.1' });
+      expect((await fetch(`${cloud.urls.url}/_sim/reset`, { method: 'POST' })).status).toBe(204);
+      const zone = cloud.cloudflare.zoneByName('kept.example.org');
+      expect(zone).toBeDefined();
+      expect(cloud.cloudflare.state.records.get(zone!.id)!.size).toBe(0);
+    } finally {
+      await cloud.server.close();
+    }
+  });
+});
