@@ -153,6 +153,8 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
       const s = settling.get(ctx.key) ?? { since: now, why: (err as Error).message };
       settling.set(ctx.key, s);
       if (now - s.since >= settleMs) {
+        // A later attempt (after a spec change or SIGHUP) gets a fresh bound.
+        settling.delete(ctx.key);
         throw new TerminalError('Conflict', `Cloudflare kept refusing ${want.type} ${want.name} for ${Math.round((now - s.since) / 1000)} s although no conflicting record is listed: ${s.why}`, { cause: err });
       }
       throw new WaitError('WaitingForConsistency', `Cloudflare still refuses ${want.type} ${want.name} (${(err as Error).message}); a record just removed may still count, retrying`, SETTLE_RETRY_MS);

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createDnsRecordController } from '../../controllers/dns-record.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { getCondition, READY } from '../../src/engine/conditions.js';
-import { realClock } from '../../src/engine/clock.js';
+import { ManualClock, realClock, type Clock } from '../../src/engine/clock.js';
+import { WRITE_GRACE_MS } from '../../src/dns/zone-cache.js';
 import { ownerMarker, readableMarker } from '../../src/dns/marker.js';
 import { DEFAULT_CONSISTENCY } from '../../src/sim/cloudflare.js';
 import { startCloud, startManager, writes } from '../helpers/harness.js';
@@ -14,8 +15,12 @@ afterEach(async () => { for (const c of cleanup) await c(); cleanup = []; });
 async function setup() {
   const cloud = await startCloud({ zones: ['example.com'] });
   cleanup.push(() => cloud.server.close());
-  const ctl = createDnsRecordController({ dns: cloud.cf, clock: realClock, isNotFound: isRecordNotFound });
+  // The controller runs on the manager's manual clock, so tests can step past its read-after-write grace.
+  let mgrClock: ManualClock | undefined;
+  const clock: Clock = { now: () => mgrClock!.now(), monotonic: () => mgrClock!.monotonic(), setTimer: (f, ms) => mgrClock!.setTimer(f, ms), sleep: (ms, sig) => mgrClock!.sleep(ms, sig) };
+  const ctl = createDnsRecordController({ dns: cloud.cf, clock, isNotFound: isRecordNotFound });
   const m = startManager([ctl], 'prod');
+  mgrClock = m.clock;
   let started = false;
   const zone = cloud.cloudflare.zoneByName('example.com')!;
   const records = () => [...cloud.cloudflare.state.records.get(zone.id)!.values()];
@@ -67,7 +72,7 @@ describe('DNSRecord ownership is a whole marker token', () => {
     expect(t.byName('web10')).toEqual([web10]);
   });
 
-  it('fixing drift of p1-a leaves p1-aaaa (same name) and p1 alone', async () => {
+  it('restoring p1-a\'s deleted A record leaves p1-aaaa (same name, same server) and p1 alone', async () => {
     const t = await setup();
     t.source.put('DNSRecord', 'p1', { zone: 'example.com', name: 'p1', type: 'AAAA', content: '2001:db8::1' });
     t.source.put('DNSRecord', 'p1-a', a('p', '203.0.113.7'));
@@ -75,8 +80,16 @@ describe('DNSRecord ownership is a whole marker token', () => {
     await t.settle();
     const keep = structuredClone(t.records().filter((r) => r.type === 'AAAA'));
     expect(keep).toHaveLength(2);
+    // Someone deletes p1-a's A record in Cloudflare; the next resync (past the write grace) restores it.
     const rec = t.records().find((r) => r.type === 'A')!;
-    rec.content = '198.51.100.9';
+    t.cloudflare.state.records.get(t.zone.id)!.delete(rec.id);
+    t.clock.advance(WRITE_GRACE_MS);
+    t.mgr.resyncAll();
+    await t.settle();
+    expect(t.records().find((r) => r.type === 'A')).toMatchObject({ content: '203.0.113.7', comment: ownerMarker('prod', 'p1-a') });
+    expect(t.records().filter((r) => r.type === 'AAAA')).toEqual(keep);
+    // And an edit of it is put back the same way.
+    t.records().find((r) => r.type === 'A')!.content = '198.51.100.9';
     t.mgr.resyncAll();
     await t.settle();
     expect(t.records().find((r) => r.type === 'A')).toMatchObject({ content: '203.0.113.7' });
