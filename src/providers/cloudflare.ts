@@ -12,8 +12,8 @@ export { operationLabel } from './cloudflare-fetch.js';
 export const CLOUDFLARE_API_URL = 'https://api.cloudflare.com/client/v4';
 /** Cloudflare's documented budget: 1200 requests per 5 minutes per token. */
 export const CLOUDFLARE_DEFAULT_LIMIT = { limit: 1200, windowMs: 300_000 } as const;
-/** Per-IP pacing: a 50 burst plus 150/s, so no 1 s window ever holds more than 200 requests. */
-export const CLOUDFLARE_IP_PACE = { limit: 150, windowMs: 1000, burst: 50 } as const;
+/** Per-IP pacing: a 20 burst plus 120/s, at most 140 sent in any second, leaving room for replies that bunch up in transit. */
+export const CLOUDFLARE_IP_PACE = { limit: 120, windowMs: 1000, burst: 20 } as const;
 /** Largest per_page the API is documented to accept for DNS records. */
 export const DNS_PAGE_SIZE = 5000;
 // setTimeout's maximum: the SDK's own timer must never fire, since ours (after the limiter) is the real one.
