@@ -12,7 +12,7 @@ export { operationLabel } from './cloudflare-fetch.js';
 export const CLOUDFLARE_API_URL = 'https://api.cloudflare.com/client/v4';
 /** Cloudflare's documented budget: 1200 requests per 5 minutes per token. */
 export const CLOUDFLARE_DEFAULT_LIMIT = { limit: 1200, windowMs: 300_000 } as const;
-/** Per-IP pacing: a 20 burst plus 120/s, at most 140 sent in any second, leaving room for replies that bunch up in transit. */
+/** Per-IP pacing: a 20 burst plus 120/s, at most 140 sent in any second, leaving room for requests that bunch up in transit. */
 export const CLOUDFLARE_IP_PACE = { limit: 120, windowMs: 1000, burst: 20 } as const;
 /** Largest per_page the API is documented to accept for DNS records. */
 export const DNS_PAGE_SIZE = 5000;
