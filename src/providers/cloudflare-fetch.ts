@@ -7,7 +7,7 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 
 export interface LimitedFetchOptions {
   limiter: TokenBucket;
-  /** Second limiter for the per-IP cap, taken after the token's permit. */
+  /** Second limiter for the per-IP cap, taken before the token's permit. */
   ipLimiter?: TokenBucket;
   clock: Clock;
   /** The SDK's baseURL, used to turn URLs into stable operation labels. */
@@ -33,8 +33,9 @@ export function limitedFetch(opts: LimitedFetchOptions): FetchLike {
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const op = operationLabel(method, new URL(url).pathname, basePath);
     const outer = init?.signal ?? undefined;
-    await opts.limiter.acquire(outer);
+    // The per-IP pace first: a token permit must be spent at once, or the in-flight count behind the sync is wrong.
     await opts.ipLimiter?.acquire(outer);
+    await opts.limiter.acquire(outer);
     const ac = new AbortController();
     const onAbort = () => ac.abort(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });
