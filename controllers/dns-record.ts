@@ -76,7 +76,8 @@ export function decide(want: WantedRecord, records: ObservedRecord[] | ZoneView,
     : sameName;
   const foreign = clashing[0];
   if (!foreign) return { type: 'create', want };
-  if (!adopt) return { type: 'conflict', record: foreign };
+  // Adoption is for records no livchat object owns: taking another object's record would make ownership ambiguous.
+  if (!adopt || ownerKeys(foreign).length > 0) return { type: 'conflict', record: foreign };
   return { type: 'update', record: foreign, want, changes: diffRecord(want, foreign), markerOnly: true, adopt: true };
 }
 

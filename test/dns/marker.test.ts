@@ -63,4 +63,12 @@ describe('ownership marker', () => {
     const web10 = { id: 'r10', type: 'A', name: 'web10.example.com', content: '203.0.113.10', ttl: 1, comment: ownerMarker('prod', 'web10') };
     expect(decide(want, [web10], 'prod', 'web1', false)).toEqual({ type: 'create', want });
   });
+
+  it('decide() never adopts a record another livchat object owns, even when annotated', () => {
+    const want = wanted({ zone: 'example.com', name: 'www', type: 'A', content: '203.0.113.1' }, '203.0.113.1');
+    const taken = { id: 'r', type: 'A', name: 'www.example.com', content: '203.0.113.9', ttl: 1, comment: ownerMarker('other', 'www') };
+    expect(decide(want, [taken], 'prod', 'www', true)).toEqual({ type: 'conflict', record: taken });
+    const free = { ...taken, comment: 'made by hand' };
+    expect(decide(want, [free], 'prod', 'www', true)).toMatchObject({ type: 'update', adopt: true });
+  });
 });
