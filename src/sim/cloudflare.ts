@@ -377,14 +377,19 @@ class CloudflareSimService implements CloudflareSim {
     if (this.#lag.listLagMs <= 0) return;
     let log = this.#pending.get(zone.id);
     if (!log) this.#pending.set(zone.id, (log = []));
-    log.push({ at: this.#clock.now(), id, prev });
+    const now = this.#clock.now();
+    // Writes older than the lag are visible to every list: forget them, so a write-only stretch stays bounded.
+    while (log.length && log[0]!.at <= now - this.#lag.listLagMs) log.shift();
+    log.push({ at: now, id, prev });
   }
 
   #ghost(zone: CfZone, rec: CfRecord): void {
     if (this.#lag.deleteLagMs <= 0) return;
     let g = this.#ghosts.get(zone.id);
     if (!g) this.#ghosts.set(zone.id, (g = []));
-    g.push({ until: this.#clock.now() + this.#lag.deleteLagMs, rec });
+    const now = this.#clock.now();
+    while (g.length && g[0]!.until <= now) g.shift();
+    g.push({ until: now + this.#lag.deleteLagMs, rec });
   }
 
   #liveGhosts(zone: CfZone): CfRecord[] {
