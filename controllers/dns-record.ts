@@ -7,7 +7,8 @@ import {
   MULTI_VALUE, diffRecord, normalizeContent, normalizeZone, ownerMarker, parseOwner, wanted,
   type DnsRecordSpec, type FieldChange, type ObservedRecord, type WantedRecord,
 } from '../src/dns/normalize.js';
-import { ZoneCache } from '../src/dns/zone-cache.js';
+import { ownerKeys, ownerTags, parseMarkers, TAG_INSTANCE, TAG_OBJECT, withMarker, withoutMarker } from '../src/dns/marker.js';
+import { viewOf, ZoneCache, type ZoneView } from '../src/dns/zone-cache.js';
 
 /** DnsRecordInput is what the port writes: an observed record without its id, with a plain comment. */
 export type DnsRecordInput = Omit<ObservedRecord, 'id' | 'comment'> & { comment?: string };
@@ -30,45 +31,77 @@ export interface DnsRecordDeps {
   onDrift?(fields: string[]): void;
   /** Whether a provider error means "record already gone". */
   isNotFound?(err: unknown): boolean;
+  /** How long a create may keep failing on a name we just cleared (Cloudflare is not read-after-write consistent). @default 60000 */
+  settleMs?: number;
 }
+
+/** SETTLE_RETRY_MS is how soon a create blocked by our own just-deleted record is tried again. */
+export const SETTLE_RETRY_MS = 5_000;
 
 /** Action is the pure diff's decision for one object. */
 export type DnsAction =
   | { type: 'create'; want: WantedRecord }
   | { type: 'update'; record: ObservedRecord; want: WantedRecord; changes: FieldChange[]; markerOnly: boolean; adopt: boolean }
-  | { type: 'recreate'; record: ObservedRecord; want: WantedRecord }
+  | { type: 'recreate'; record: ObservedRecord; want: WantedRecord; coexist: boolean }
   | { type: 'conflict'; record: ObservedRecord }
   | { type: 'none'; record: ObservedRecord };
 
-/** decide is the pure diff: desired × zone records → one action. */
-export function decide(want: WantedRecord, records: ObservedRecord[], instance: string, name: string, adopt: boolean): DnsAction {
-  const marker = ownerMarker(instance, name);
-  const ours = records.filter((r) => r.comment?.includes(marker));
+const ADDRESS = new Set(['A', 'AAAA', 'CNAME']);
+
+/** canCoexist tells whether Cloudflare lets two records share a moment: a CNAME excludes A/AAAA/CNAME at its name. */
+export function canCoexist(a: { type: string; name: string }, b: { type: string; name: string }): boolean {
+  if (a.name.toLowerCase() !== b.name.toLowerCase()) return true;
+  if (a.type === 'CNAME' || b.type === 'CNAME') return !(ADDRESS.has(a.type) && ADDRESS.has(b.type));
+  return true;
+}
+
+/** decide is the pure diff: desired × zone records (an indexed view or a plain array) → one action. */
+export function decide(want: WantedRecord, records: ObservedRecord[] | ZoneView, instance: string, name: string, adopt: boolean): DnsAction {
+  const view = Array.isArray(records) ? viewOf(records) : records;
+  const ours = view.owned(ownerMarker(instance, name));
   const mine = ours.find((r) => r.type === want.type && r.name.toLowerCase() === want.name);
   if (!mine) {
     const other = ours[0];
-    // A type change (or a renamed record) is the only case that deletes and recreates.
-    if (other) return { type: 'recreate', record: other, want };
+    // A type change (or a renamed record) is the only case that replaces a record.
+    if (other) return { type: 'recreate', record: other, want, coexist: canCoexist(other, want) };
   }
   if (mine) {
     const changes = diffRecord(want, mine);
     if (changes.length === 0) return { type: 'none', record: mine };
     return { type: 'update', record: mine, want, changes, markerOnly: false, adopt: false };
   }
-  const sameName = records.filter((r) => r.type === want.type && r.name.toLowerCase() === want.name);
+  const sameName = view.at(want.name, want.type);
   const clashing = MULTI_VALUE.has(want.type)
     ? sameName.filter((r) => normalizeContent(r.type, r.content) === want.content)
     : sameName;
   const foreign = clashing[0];
   if (!foreign) return { type: 'create', want };
-  if (!adopt) return { type: 'conflict', record: foreign };
+  // Adoption is for records no livchat object owns: taking another object's record would make ownership ambiguous.
+  if (!adopt || ownerKeys(foreign).length > 0) return { type: 'conflict', record: foreign };
   return { type: 'update', record: foreign, want, changes: diffRecord(want, foreign), markerOnly: true, adopt: true };
 }
+
+/** needsMigration tells whether our marker is present only in an older format, to be rewritten with the next write. */
+function needsMigration(record: ObservedRecord, instance: string, name: string): boolean {
+  const key = ownerMarker(instance, name);
+  return parseMarkers(record.comment).some((t) => t.key === key && t.token !== key);
+}
+
+function conflictMessage(record: ObservedRecord): string {
+  const owner = parseOwner(record.comment);
+  const who = owner ? `owned by ${owner.instance}:${owner.name}` : ownerKeys(record).length ? 'owned by another livchat object' : 'not managed by livchat';
+  return `${/^[AEFHILMNORSX]/.test(record.type) ? 'an' : 'a'} ${record.type} record for ${record.name} already exists and is ${who}; annotate livchat.ai/adopt: "true" to take it over`;
+}
+
+const isConflict = (err: unknown): boolean => err instanceof TerminalError && err.reason === 'Conflict';
 
 /** createDnsRecordController builds the DNSRecord reconciler over a DNS port. */
 export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
   const resyncMs = deps.resyncMs ?? 600_000;
+  const settleMs = deps.settleMs ?? 60_000;
   const cache = new ZoneCache(deps.dns, deps.clock, resyncMs / 2);
+  // Per object: since when a create has been refused although the zone shows nothing in the way (ours just deleted, or lagging lists).
+  const settling = new Map<string, { since: number; why: string }>();
 
   async function resolveContent(spec: DnsRecordSpec, dependency: ReconcileContext['dependency']): Promise<string> {
     if (spec.content !== undefined) return spec.content;
@@ -93,31 +126,61 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
   function inputFor(want: WantedRecord, instance: string, name: string, plan?: string): DnsRecordInput {
     return {
       type: want.type, name: want.name, content: want.content, ttl: want.ttl,
-      ...(['A', 'AAAA', 'CNAME'].includes(want.type) ? { proxied: want.proxied } : {}),
+      ...(ADDRESS.has(want.type) ? { proxied: want.proxied } : {}),
       ...(want.priority !== undefined ? { priority: want.priority } : {}),
       comment: ownerMarker(instance, name),
       // Tags are a paid-plan feature; the comment alone carries ownership on free zones.
-      ...(plan && plan !== 'free' ? { tags: [`livchat-instance:${instance}`, `livchat-object:${name}`] } : {}),
+      ...(plan && plan !== 'free' ? { tags: ownerTags(instance, name) } : {}),
     };
+  }
+
+  /** create writes a new record; a refusal the zone cannot explain is waited out (bounded), never a stall at once. */
+  async function create(ctx: ReconcileContext, spec: DnsRecordSpec, want: WantedRecord, zoneId: string, plan: string | undefined, size: number, adopt: boolean): Promise<ObservedRecord> {
+    const zone = normalizeZone(spec.zone);
+    try {
+      return await deps.dns.createRecord(zoneId, inputFor(want, ctx.instance, ctx.name, plan));
+    } catch (err) {
+      if (err instanceof TerminalError && err.reason === 'QuotaExceeded') {
+        throw new TerminalError('QuotaExceeded', `zone ${zone} already holds ${size} records, its plan's quota: delete records or upgrade the plan (${err.message})`, { cause: err });
+      }
+      // A create retried after a lost response comes back as a duplicate: look again before stalling.
+      if (!isConflict(err)) throw err;
+      cache.invalidate(zone);
+      const again = decide(want, (await observe(spec)).records, ctx.instance, ctx.name, adopt);
+      if (again.type === 'none') return again.record;
+      if (again.type === 'conflict') throw new TerminalError('Conflict', conflictMessage(again.record), { cause: err });
+      // Nothing visible explains the refusal: a record we just deleted still counts, or the list lags behind a create.
+      const now = deps.clock.monotonic();
+      const s = settling.get(ctx.key) ?? { since: now, why: (err as Error).message };
+      settling.set(ctx.key, s);
+      if (now - s.since >= settleMs) {
+        // A later attempt (after a spec change or SIGHUP) gets a fresh bound.
+        settling.delete(ctx.key);
+        throw new TerminalError('Conflict', `Cloudflare kept refusing ${want.type} ${want.name} for ${Math.round((now - s.since) / 1000)} s although no conflicting record is listed: ${s.why}`, { cause: err });
+      }
+      throw new WaitError('WaitingForConsistency', `Cloudflare still refuses ${want.type} ${want.name} (${(err as Error).message}); a record just removed may still count, retrying`, SETTLE_RETRY_MS);
+    }
+  }
+
+  async function removeRecord(zone: string, zoneId: string, id: string): Promise<void> {
+    try { await deps.dns.deleteRecord(zoneId, id); } catch (err) { if (!deps.isNotFound?.(err)) throw err; }
+    cache.drop(zone, id);
   }
 
   async function remove(ctx: ReconcileContext, spec: DnsRecordSpec): Promise<ReconcileResult> {
     const policy = spec.deletionPolicy ?? 'Delete';
     const { zone, zoneId, records } = await observe(spec);
-    const ours = records.filter((r) => r.comment?.includes(ownerMarker(ctx.instance, ctx.name)));
-    for (const r of ours) {
+    settling.delete(ctx.key);
+    for (const r of records.owned(ownerMarker(ctx.instance, ctx.name))) {
       if (policy === 'Orphan') {
-        const comment = (r.comment ?? '').replace(ownerMarker(ctx.instance, ctx.name), '').trim();
-        cache.put(zone, await deps.dns.editRecord(zoneId, r.id, { comment }));
+        const patch: Partial<DnsRecordInput> = { comment: withoutMarker(r.comment, ctx.instance, ctx.name) };
+        const mineTags = new Set(ownerTags(ctx.instance, ctx.name));
+        if (r.tags?.some((t) => mineTags.has(t))) patch.tags = r.tags.filter((t) => !mineTags.has(t));
+        cache.put(zone, await deps.dns.editRecord(zoneId, r.id, patch));
         ctx.event('Normal', 'Orphaned', `left ${r.type} ${r.name} in place and removed the ownership marker`);
         continue;
       }
-      try {
-        await deps.dns.deleteRecord(zoneId, r.id);
-      } catch (err) {
-        if (!deps.isNotFound?.(err)) throw err;
-      }
-      cache.drop(zone, r.id);
+      await removeRecord(zone, zoneId, r.id);
       ctx.event('Normal', 'Deleted', `deleted ${r.type} ${r.name}`);
     }
     return { ready: { status: 'False', reason: 'Deleted', message: 'record removed' }, deleted: true };
@@ -131,39 +194,41 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     const { zone, zoneId, plan, records } = await observe(spec);
     const adopt = ctx.object.metadata.annotations?.[ANNOTATION_ADOPT] === 'true';
     const action = decide(want, records, ctx.instance, ctx.name, adopt);
+    const size = () => records.size;
     let record: ObservedRecord;
     switch (action.type) {
-      case 'conflict': {
-        const owner = parseOwner(action.record.comment);
-        throw new TerminalError('Conflict', `${/^[AEFHILMNORSX]/.test(action.record.type) ? 'an' : 'a'} ${action.record.type} record for ${action.record.name} already exists and is ${owner ? `owned by ${owner.instance}:${owner.name}` : 'not managed by livchat'}; annotate livchat.ai/adopt: "true" to take it over`);
-      }
+      case 'conflict':
+        throw new TerminalError('Conflict', conflictMessage(action.record));
       case 'create':
-        try {
-          record = await deps.dns.createRecord(zoneId, inputFor(want, ctx.instance, ctx.name, plan));
-        } catch (err) {
-          // A create retried after a lost response comes back as a duplicate: look again before stalling.
-          if (!(err instanceof TerminalError && err.reason === 'Conflict')) throw err;
-          cache.invalidate(zone);
-          const again = decide(want, (await observe(spec)).records, ctx.instance, ctx.name, adopt);
-          if (again.type !== 'none') throw err;
-          record = again.record;
-        }
+        record = await create(ctx, spec, want, zoneId, plan, size(), adopt);
         cache.put(zone, record);
         ctx.event('Normal', 'Created', `created ${want.type} ${want.name} → ${want.content}`);
         break;
       case 'recreate':
-        // Delete first: a CNAME cannot coexist with an A record of the same name.
-        try { await deps.dns.deleteRecord(zoneId, action.record.id); } catch (err) { if (!deps.isNotFound?.(err)) throw err; }
-        cache.drop(zone, action.record.id);
-        record = await deps.dns.createRecord(zoneId, inputFor(want, ctx.instance, ctx.name, plan));
-        cache.put(zone, record);
+        if (action.coexist) {
+          // Both may exist at once: create the new record first, so the name is never without one.
+          record = await create(ctx, spec, want, zoneId, plan, size(), adopt);
+          cache.put(zone, record);
+          await removeRecord(zone, zoneId, action.record.id);
+        } else {
+          // A CNAME cannot coexist with an A record of the same name: delete first, then wait out Cloudflare's lag.
+          await removeRecord(zone, zoneId, action.record.id);
+          record = await create(ctx, spec, want, zoneId, plan, size(), adopt);
+          cache.put(zone, record);
+        }
         ctx.event('Normal', 'Recreated', `type changed: replaced ${action.record.type} ${action.record.name} with ${want.type}`);
         break;
       case 'update': {
         const input = inputFor(want, ctx.instance, ctx.name, plan);
         const patch: Partial<DnsRecordInput> = {};
         for (const c of action.changes) (patch as Record<string, unknown>)[c.field] = input[c.field];
-        if (action.adopt) { patch.comment = [action.record.comment, input.comment].filter(Boolean).join(' '); if (input.tags) patch.tags = [...(action.record.tags ?? []), ...input.tags]; }
+        if (action.adopt) {
+          patch.comment = withMarker(action.record.comment, ctx.instance, ctx.name, plan);
+          if (input.tags) patch.tags = [...(action.record.tags ?? []).filter((t) => !t.startsWith(TAG_INSTANCE) && !t.startsWith(TAG_OBJECT)), ...input.tags];
+        } else if (needsMigration(action.record, ctx.instance, ctx.name)) {
+          // A write happens anyway: bring the marker to the current format in the same PATCH.
+          patch.comment = withMarker(action.record.comment, ctx.instance, ctx.name, plan);
+        }
         if ('proxied' in patch || 'ttl' in patch) { patch.ttl = input.ttl; if (input.proxied !== undefined) patch.proxied = input.proxied; }
         record = await deps.dns.editRecord(zoneId, action.record.id, patch);
         cache.put(zone, record);
@@ -180,6 +245,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
         record = action.record;
         break;
     }
+    settling.delete(ctx.key);
     return {
       ready: { status: 'True', reason: 'Available', message: `${want.type} ${want.name} → ${want.content}` },
       observed: { recordId: record.id, zoneId, fqdn: record.name, content: record.content, ttl: record.ttl, proxied: record.proxied === true },
@@ -189,9 +255,8 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
   async function planOne(ctx: PlanContext): Promise<PlanItem> {
     const spec = ctx.object.spec as unknown as DnsRecordSpec;
     const { zone, records } = await observe(spec);
-    const marker = ownerMarker(ctx.instance, ctx.object.metadata.name);
+    const ours = records.owned(ownerMarker(ctx.instance, ctx.object.metadata.name));
     if (!ctx.desired) {
-      const ours = records.filter((r) => r.comment?.includes(marker));
       return ours.length
         ? { key: ctx.key, action: 'delete', message: `${spec.deletionPolicy === 'Orphan' ? 'orphan' : 'delete'} ${ours.map((r) => `${r.type} ${r.name}`).join(', ')}` }
         : { key: ctx.key, action: 'no-op', message: 'already gone' };
@@ -201,7 +266,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
       content = await resolveContent(spec, ctx.dependency);
     } catch (err) {
       if (err instanceof WaitError) {
-        const existing = records.find((r) => r.comment?.includes(marker));
+        const existing = ours[0];
         return existing ? { key: ctx.key, action: 'no-op', message: `${err.message}; keeps ${existing.content}` } : { key: ctx.key, action: 'create', message: `${spec.type} ${zone}: content from ${spec.contentFrom?.server} once it has an address` };
       }
       throw err;
@@ -211,7 +276,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     const a = decide(want, records, ctx.instance, ctx.object.metadata.name, adopt);
     switch (a.type) {
       case 'create': return { key: ctx.key, action: 'create', changes: [{ field: 'content', to: want.content }, { field: 'ttl', to: want.ttl }], message: `${want.type} ${want.name}` };
-      case 'recreate': return { key: ctx.key, action: 'update', changes: [{ field: 'type', from: a.record.type, to: want.type }], message: 'type change: delete and recreate' };
+      case 'recreate': return { key: ctx.key, action: 'update', changes: [{ field: 'type', from: a.record.type, to: want.type }], message: a.coexist ? 'type change: create the new record, then delete the old one' : 'type change: delete and recreate' };
       case 'update': return { key: ctx.key, action: 'update', changes: a.changes, message: a.adopt ? 'adopt existing record' : undefined };
       case 'conflict': return { key: ctx.key, action: 'conflict', message: `unowned ${a.record.type} ${a.record.name} → ${a.record.content}` };
       case 'none': return { key: ctx.key, action: 'no-op' };

@@ -126,7 +126,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     ...(o.playbookVars ? { extraVars: o.playbookVars } : {}),
   });
   const reconcilers: Reconciler[] = [
-    createDnsRecordController({ dns: providers.dns, clock, isNotFound: isRecordNotFound, onDrift: (fields) => { for (const f of fields) metrics.driftDetected.inc({ kind: 'DNSRecord', field: f }); } }),
+    createDnsRecordController({ dns: providers.dns, clock, isNotFound: isRecordNotFound, ...(o.settings?.DNSRecord?.resyncMs ? { resyncMs: o.settings.DNSRecord.resyncMs } : {}), onDrift: (fields) => { for (const f of fields) metrics.driftDetected.inc({ kind: 'DNSRecord', field: f }); } }),
     createServerController({ hcloud: providers.hcloud, host, clock, ...identity.serverDeps, ...(o.serverCreateGraceMs !== undefined ? { createGraceMs: o.serverCreateGraceMs } : {}) }),
   ];
   const store = new StatusStore(o.stateDir);

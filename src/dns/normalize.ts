@@ -1,4 +1,5 @@
 // Pure DNS normalisation and diff, done the way Cloudflare normalises records, so a converged record never writes.
+import { parseMarkers } from './marker.js';
 
 /** DnsRecordSpec is the DNSRecord kind's spec. */
 export interface DnsRecordSpec {
@@ -24,6 +25,8 @@ export interface ObservedRecord {
   priority?: number;
   comment?: string | null;
   tags?: string[];
+  /** Provider version stamp; a list showing an older one than our write is lagging. */
+  modifiedOn?: string;
 }
 
 /** WantedRecord is a desired record after normalisation, with its content resolved. */
@@ -136,15 +139,11 @@ export function normalizeIpv6(addr: string): string {
   return `${parts.slice(0, best).join(':')}::${parts.slice(best + bestLen).join(':')}`;
 }
 
-/** ownerMarker is the comment tag that proves a record belongs to one object of one installation. */
-export function ownerMarker(instance: string, name: string): string {
-  return `livchat:${instance}:DNSRecord/${name}`;
-}
+export { ownerMarker } from './marker.js';
 
-/** parseOwner reads the marker from a record comment. */
+/** parseOwner reads the first readable ownership marker (either format) from a record comment. */
 export function parseOwner(comment: string | null | undefined): { instance: string; name: string } | undefined {
-  const m = /livchat:([a-z0-9-]+):DNSRecord\/([a-z0-9-]+)/.exec(comment ?? '');
-  return m ? { instance: m[1]!, name: m[2]! } : undefined;
+  return parseMarkers(comment).find((t) => t.owner)?.owner;
 }
 
 /** MULTI_VALUE types commonly hold several records per name, so only an identical one clashes. */

@@ -11,7 +11,10 @@ export { RECORD_NOT_FOUND, isRecordNotFound } from './cloudflare-not-found.js';
 
 // 9109/10000 bad or under-privileged token, 1000 invalid token, 9103/9106 key auth, 6003/6103/6111 malformed headers.
 const AUTH_CODES = new Set([1000, 9103, 9106, 9109, 10000, 6003, 6103, 6111]);
-const CONFLICT_CODES = new Set([81053, 81054, 81057, 81058]);
+// 81056: an NS delegation shares the name with other types.
+const CONFLICT_CODES = new Set([81053, 81054, 81056, 81057, 81058]);
+/** Cloudflare's "Record quota exceeded." code. */
+const QUOTA_CODE = 81045;
 const ZONE_CODES = new Set([7003, 7000]);
 /** Used when a 429 carries no retry-after at all. */
 const DEFAULT_RETRY_AFTER_MS = 60_000;
@@ -52,6 +55,8 @@ export function classifyCloudflareError(err: unknown, secret: string, now: () =>
     return new TerminalError('AuthenticationFailed', pe.message, { scope: TOKEN_SCOPE, cause: pe });
   }
   if (status === 400 && has(CONFLICT_CODES)) return new TerminalError('Conflict', pe.message, { cause: pe });
+  // Retrying cannot help until someone deletes records or upgrades the plan.
+  if (codes.includes(QUOTA_CODE)) return new TerminalError('QuotaExceeded', pe.message, { cause: pe });
   if (status === 404 && codes.includes(81044)) return new ProviderError('cloudflare', status, RECORD_NOT_FOUND, pe.message, requestId, errors);
   // Traces show 7003/7000 for a bad zone id with both 400 (older) and 404 (2025).
   if ((status === 404 || status === 400) && has(ZONE_CODES)) return new TerminalError('ZoneNotFound', pe.message, { cause: pe });

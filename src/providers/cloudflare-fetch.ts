@@ -7,6 +7,8 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 
 export interface LimitedFetchOptions {
   limiter: TokenBucket;
+  /** Second limiter for the per-IP cap, taken before the token's permit. */
+  ipLimiter?: TokenBucket;
   clock: Clock;
   /** The SDK's baseURL, used to turn URLs into stable operation labels. */
   baseURL: string;
@@ -31,6 +33,8 @@ export function limitedFetch(opts: LimitedFetchOptions): FetchLike {
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const op = operationLabel(method, new URL(url).pathname, basePath);
     const outer = init?.signal ?? undefined;
+    // The per-IP pace first: a token permit must be spent at once, or the in-flight count behind the sync is wrong.
+    await opts.ipLimiter?.acquire(outer);
     await opts.limiter.acquire(outer);
     const ac = new AbortController();
     const onAbort = () => ac.abort(outer?.reason);
@@ -40,7 +44,10 @@ export function limitedFetch(opts: LimitedFetchOptions): FetchLike {
     inflight++;
     let res: Response;
     try {
-      res = await fetch(input, { ...init, signal: ac.signal });
+      const raw = await fetch(input, { ...init, signal: ac.signal });
+      // Read the whole body here: a reply cut off mid-body is then a connection error the SDK retries, not a parse crash.
+      const body = raw.status === 204 || raw.status === 304 ? null : await raw.arrayBuffer();
+      res = new Response(body, { status: raw.status, statusText: raw.statusText, headers: raw.headers });
     } catch (err) {
       opts.onRequest?.(op, 0);
       throw err;

@@ -12,6 +12,8 @@ export { operationLabel } from './cloudflare-fetch.js';
 export const CLOUDFLARE_API_URL = 'https://api.cloudflare.com/client/v4';
 /** Cloudflare's documented budget: 1200 requests per 5 minutes per token. */
 export const CLOUDFLARE_DEFAULT_LIMIT = { limit: 1200, windowMs: 300_000 } as const;
+/** Per-IP pacing: a 20 burst plus 120/s, at most 140 sent in any second, leaving room for requests that bunch up in transit. */
+export const CLOUDFLARE_IP_PACE = { limit: 120, windowMs: 1000, burst: 20 } as const;
 /** Largest per_page the API is documented to accept for DNS records. */
 export const DNS_PAGE_SIZE = 5000;
 // setTimeout's maximum: the SDK's own timer must never fire, since ours (after the limiter) is the real one.
@@ -24,6 +26,8 @@ export interface CloudflareDnsOptions {
   baseURL?: string;
   /** Shared client-side limiter; defaults to 1200 per 300 s. */
   limiter?: TokenBucket;
+  /** Burst pacing under Cloudflare's 200 requests/s per IP; defaults to CLOUDFLARE_IP_PACE. */
+  ipLimiter?: TokenBucket;
   clock?: Clock;
   /** Called once per HTTP attempt (SDK retries and pages included) with a stable op label. */
   onRequest?: (op: string, status: number) => void;
@@ -110,6 +114,7 @@ export class CloudflareDns {
       logLevel: 'off',
       fetch: limitedFetch({
         limiter, clock: this.#clock, baseURL, timeoutMs: opts.timeoutMs ?? 60_000,
+        ipLimiter: opts.ipLimiter ?? new TokenBucket({ ...CLOUDFLARE_IP_PACE, clock: this.#clock }),
         ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
       }),
     });

@@ -1,6 +1,6 @@
 // The simulated cloud: every provider simulator on one loopback port, as used by `--simulate` and `livchat simulate`.
 import { SimClock, SimServer } from './framework.js';
-import { createCloudflareSim, type CloudflareSim } from './cloudflare.js';
+import { createCloudflareSim, SEEDED_ZONE_CREATED, type CloudflareSim } from './cloudflare.js';
 import { createHetznerSim, type HetznerSim } from './hetzner.js';
 
 export interface SimCloudOptions {
@@ -23,7 +23,8 @@ export interface SimCloudUrls { url: string; hetzner: string; cloudflare: string
 /** startSimCloud starts the combined simulator and returns it with its base URLs. */
 export async function startSimCloud(opts: SimCloudOptions = {}): Promise<{ server: SimServer; urls: SimCloudUrls; cloudflare: CloudflareSim; hetzner: HetznerSim }> {
   const clock = opts.clock ?? new SimClock();
-  const cloudflare = createCloudflareSim({ clock });
+  // Zones given here are seeds: a reset brings them back.
+  const cloudflare = createCloudflareSim({ clock, zones: (opts.zones ?? []).map((z) => z.toLowerCase()) });
   const hetzner = createHetznerSim({ clock, ...(opts.actionDurationMs !== undefined ? { actionDurationMs: opts.actionDurationMs } : {}) });
   const server = new SimServer({
     services: [hetzner, cloudflare], clock,
@@ -33,7 +34,7 @@ export async function startSimCloud(opts: SimCloudOptions = {}): Promise<{ serve
     ...(opts.stateFile ? { stateFile: opts.stateFile } : {}),
   });
   const known = new Set([...cloudflare.state.zones.values()].map((z) => z.name));
-  for (const z of opts.zones ?? []) if (!known.has(z.toLowerCase())) cloudflare.addZone(z.toLowerCase());
+  for (const z of opts.zones ?? []) if (!known.has(z.toLowerCase())) cloudflare.addZone(z.toLowerCase(), 'free', SEEDED_ZONE_CREATED);
   server.save();
   const url = await server.listen();
   return {

@@ -56,6 +56,8 @@ export const MSG = {
   cnameExists: 'A CNAME record with that host already exists.',
   identical: 'An identical record already exists.',
   recordMissing: 'Record does not exist.',
+  nsExclusive: 'A delegation (NS) record cannot share its name with records of another type.',
+  quota: 'Record quota exceeded.',
   throttle: 'Please wait and consider throttling your request speed',
 } as const;
 

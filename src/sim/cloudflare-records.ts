@@ -1,5 +1,5 @@
 // Cloudflare simulator DNS record model: normalisation, validation and duplicate/CNAME conflict rules.
-import { isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { CfFailure, MSG, validation } from './cloudflare-envelope.js';
 
 export type ZonePlan = 'free' | 'pro';
@@ -68,18 +68,24 @@ export function buildRecord(zone: CfZone, body: unknown, mode: Mode, base: CfRec
   if (!SUPPORTED_TYPES.has(type)) throw validation(9000, 'DNS record type is invalid.');
   const name = normalizeName(requireString(merged.name, 'name'), zone.name);
   const proxied = optBool(merged.proxied, 'proxied') ?? false;
-  if (proxied && !PROXIABLE.has(type)) throw validation(9041, 'Invalid proxied mode. Record cannot be proxied');
+  if (proxied && !PROXIABLE.has(type)) throw validation(9004, 'This record type cannot be proxied.');
   if (mode === 'put' && merged.ttl === undefined) throw validation(9100, 'ttl is a required field.');
   const ttl = proxied ? 1 : checkTtl(merged.ttl);
   const { content, priority, data } = checkContent(type, merged);
-  if (proxied && type === 'A' && isPrivateV4(content)) throw validation(9003, `Target ${content} is not allowed for a proxied record.`);
+  const proxiable = PROXIABLE.has(type) && !((type === 'A' || type === 'AAAA') && isNonPublic(content));
+  if (proxied && !proxiable) throw validation(9003, `Target ${content} is not allowed for a proxied record.`);
   const comment = optComment(merged.comment);
+  if (comment !== null && /[\r\n]/.test(comment)) throw new CfFailure(400, [{ code: 9313, message: 'DNS record comment must not contain newlines.' }]);
+  const maxComment = zone.plan.legacy_id === 'free' ? 100 : 500;
+  if (comment !== null && [...comment].length > maxComment) {
+    throw new CfFailure(400, [{ code: 9313, message: `DNS record comment exceeds the maximum length of ${maxComment} characters.` }]);
+  }
   const tags = optTags(merged.tags);
   if (tags.length > 0 && zone.plan.legacy_id === 'free') throw validation(9300, `DNS record has ${tags.length} tags, exceeding the quota of 0.`);
   const settings = merged.settings === undefined || merged.settings === null ? {} : requireObject(merged.settings, 'settings');
 
   const rec: CfRecord = {
-    id, name, type, content, proxiable: PROXIABLE.has(type), proxied, ttl, settings, meta: {},
+    id, name, type, content, proxiable, proxied, ttl, settings, meta: {},
     comment, tags,
     created_on: base?.created_on ?? now,
     modified_on: now,
@@ -90,16 +96,27 @@ export function buildRecord(zone: CfZone, body: unknown, mode: Mode, base: CfRec
   return rec;
 }
 
-/** checkConflicts applies Cloudflare's duplicate and CNAME rules against the other records of the zone. */
+/** checkConflicts applies Cloudflare's duplicate, CNAME and NS rules against the other records of the zone. */
 export function checkConflicts(rec: CfRecord, others: Iterable<CfRecord>): void {
   for (const o of others) {
     if (o.id === rec.id || o.name !== rec.name) continue;
-    if (rec.type === 'CNAME' && PROXIABLE.has(o.type)) throw new CfFailure(400, [{ code: 81053, message: MSG.dupCname }]);
-    if ((rec.type === 'A' || rec.type === 'AAAA') && o.type === 'CNAME') throw new CfFailure(400, [{ code: 81054, message: MSG.cnameExists }]);
+    checkExclusive(rec, o);
     if (o.type === rec.type && o.content === rec.content && o.priority === rec.priority) {
       throw new CfFailure(400, [{ code: 81058, message: MSG.identical }]);
     }
   }
+}
+
+/** checkGhosts applies only the exclusive-name rules to records deleted moments ago, which Cloudflare still counts. */
+export function checkGhosts(rec: CfRecord, ghosts: Iterable<CfRecord>): void {
+  for (const o of ghosts) if (o.id !== rec.id && o.name === rec.name) checkExclusive(rec, o);
+}
+
+// A CNAME excludes A/AAAA/CNAME at its name; a delegation (NS) excludes every other type (81056 is an inference).
+function checkExclusive(rec: CfRecord, o: CfRecord): void {
+  if (rec.type === 'CNAME' && PROXIABLE.has(o.type)) throw new CfFailure(400, [{ code: 81053, message: MSG.dupCname }]);
+  if ((rec.type === 'A' || rec.type === 'AAAA') && o.type === 'CNAME') throw new CfFailure(400, [{ code: 81054, message: MSG.cnameExists }]);
+  if ((rec.type === 'NS') !== (o.type === 'NS')) throw new CfFailure(400, [{ code: 81056, message: MSG.nsExclusive }]);
 }
 
 /** normalizeName turns `@`, relative names and trailing dots into a lowercase FQDN inside the zone. */
@@ -195,9 +212,20 @@ function canonicalV6(s: string): string {
   return new URL(`http://[${s}]/`).hostname.slice(1, -1);
 }
 
-function isPrivateV4(ip: string): boolean {
-  const [a, b] = ip.split('.').map(Number) as [number, number];
-  return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168);
+// Addresses Cloudflare will not proxy to: RFC 1918, loopback, link-local, CGNAT, "this network", ULA, unspecified, multicast.
+const NON_PUBLIC = (() => {
+  const b = new BlockList();
+  for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) b.addSubnet(net, bits, 'ipv4');
+  for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) b.addSubnet(net, bits, 'ipv6');
+  return b;
+})();
+
+function isNonPublic(ip: string): boolean {
+  if (isIPv4(ip)) return NON_PUBLIC.check(ip, 'ipv4');
+  if (!isIPv6(ip)) return false;
+  // IPv4-mapped IPv6 (::ffff:a.b.c.d) is judged by its IPv4 part.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return mapped ? NON_PUBLIC.check(mapped[1]!, 'ipv4') : NON_PUBLIC.check(ip, 'ipv6');
 }
 
 function requireString(v: unknown, field: string): string {

@@ -21,6 +21,8 @@ export interface SimRequest {
   readonly token: string | undefined;
   /** Base URL of this service, e.g. `http://127.0.0.1:PORT/v1`. */
   readonly baseUrl: string;
+  /** The client's address, for per-IP limits. */
+  readonly remoteAddress: string;
 }
 
 /** SimResponse is what a handler returns; `body` is sent as JSON unless `raw` is set. */
@@ -29,6 +31,8 @@ export interface SimResponse {
   body?: unknown;
   headers?: Record<string, string>;
   raw?: string;
+  /** Set by faults only: reset the connection instead of answering, or cut the body off half-way. */
+  abort?: 'reset' | 'truncate';
 }
 
 export type SimHandler = (req: SimRequest) => SimResponse | Promise<SimResponse>;
@@ -57,7 +61,7 @@ export interface SimService {
   /** Error body used when a fault gives only a status. */
   faultBody(status: number): unknown;
   /** Optional rate limiting: return a 429 response, or headers to add to the real response. */
-  rateLimit?(token: string, now: number): { reject?: SimResponse; headers?: Record<string, string> };
+  rateLimit?(token: string, now: number, ip: string): { reject?: SimResponse; headers?: Record<string, string> };
   /** Routes exempt from auth (e.g. Portainer login). */
   isPublic?(method: string, template: string): boolean;
   /** decorate adds headers every reply of this service carries (correlation ids, rate-limit headers), faults and auth errors included. */
@@ -79,7 +83,16 @@ export interface SimFault {
   latencyMs?: number;
   times?: number;
   rate?: number;
+  /** An HTML page instead of the provider's JSON (a proxy's 502 page); `true` uses a stock one. Status defaults to 502. */
+  html?: string | true;
+  /** Reset the connection: `before` the request is served (nothing happens), or `after` (the write is applied, the reply is lost). */
+  reset?: 'before' | 'after';
+  /** Send only the first half of the reply body, then close (content-length promises the rest). */
+  truncate?: boolean;
 }
+
+/** PROXY_502_PAGE is what a load balancer in front of an API sends when the upstream fails. */
+export const PROXY_502_PAGE = '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n';
 
 /** SimClock gives simulated time: real time plus an offset that tests advance through the control API. */
 export class SimClock {
@@ -87,6 +100,8 @@ export class SimClock {
   constructor(private readonly base: () => number = Date.now) {}
   now(): number { return this.base() + this.#offset; }
   advance(ms: number): void { this.#offset += ms; }
+  /** reset drops the offset, so a reset world is stamped with real time again. */
+  reset(): void { this.#offset = 0; }
 }
 
 export interface SimServerOptions {
@@ -192,6 +207,7 @@ export class SimServer {
   }
 
   reset(): void {
+    this.clock.reset();
     for (const s of this.services) s.reset();
     this.#faults = [];
     this.resetCounters();
@@ -221,7 +237,7 @@ export class SimServer {
       const url = new URL(req.url ?? '/', 'http://sim.invalid');
       const method = (req.method ?? 'GET').toUpperCase();
       if (url.pathname.startsWith('/_sim/')) return send(res, this.#control(method, url.pathname, url.searchParams, raw));
-      const out = await this.#serve(method, url, req.headers, raw);
+      const out = await this.#serve(method, url, req.headers, raw, req.socket.remoteAddress ?? '');
       send(res, out);
     } catch (err) {
       send(res, { status: 500, body: { error: String(err) } });
@@ -256,7 +272,7 @@ export class SimServer {
     return { status: 404, body: { error: `unknown control route ${method} ${path}` } };
   }
 
-  async #serve(method: string, url: URL, headers: IncomingHttpHeaders, raw: Buffer): Promise<SimResponse> {
+  async #serve(method: string, url: URL, headers: IncomingHttpHeaders, raw: Buffer, remoteAddress: string): Promise<SimResponse> {
     const match = this.#match(method, url.pathname);
     this.#total++;
     if (!match) {
@@ -276,12 +292,19 @@ export class SimServer {
       body: parseJson(raw),
       token: service.extractToken(headers),
       baseUrl: this.#url + service.prefix,
+      remoteAddress,
     };
     const done = (out: SimResponse): SimResponse => { service.decorate?.(out, sreq.token); return this.#record(routeKey, out); };
     const fault = this.#takeFault(routeKey);
     if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault?.reset === 'before') return done({ status: 0, abort: 'reset' });
+    const cut = (out: SimResponse): SimResponse => (fault?.truncate ? { ...out, abort: 'truncate' } : out);
+    if (fault?.html !== undefined) {
+      const status = fault.status ?? 502;
+      return done(cut({ status, raw: fault.html === true ? PROXY_502_PAGE : fault.html, headers: { 'content-type': 'text/html', ...fault.headers } }));
+    }
     if (fault && fault.status) {
-      return done({ status: fault.status, body: fault.body ?? service.faultBody(fault.status), headers: { ...fault.headers } });
+      return done(cut({ status: fault.status, body: fault.body ?? service.faultBody(fault.status), headers: { ...fault.headers } }));
     }
     const isPublic = service.isPublic?.(method, entry.route.template) ?? false;
     if (!isPublic) {
@@ -290,7 +313,7 @@ export class SimServer {
     }
     let extra: Record<string, string> | undefined;
     if (service.rateLimit && sreq.token) {
-      const rl = service.rateLimit(sreq.token, this.clock.now());
+      const rl = service.rateLimit(sreq.token, this.clock.now(), remoteAddress);
       if (rl.reject) return done(rl.reject);
       extra = rl.headers;
     }
@@ -299,7 +322,9 @@ export class SimServer {
     if (fault?.headers) out.headers = { ...out.headers, ...fault.headers };
     const mutates = entry.route.mutates ?? method !== 'GET';
     if (mutates && out.status < 400) this.save();
-    return done(out);
+    // The write above happened; the client never hears of it.
+    if (fault?.reset === 'after') return done({ status: 0, abort: 'reset' });
+    return done(cut(out));
   }
 
   #record(route: string, out: SimResponse): SimResponse {
@@ -385,12 +410,20 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 function send(res: ServerResponse, out: SimResponse): void {
+  // RST rather than FIN, so the client sees ECONNRESET as it would from a dying proxy.
+  if (out.abort === 'reset') { res.socket?.resetAndDestroy(); return; }
   const headers: Record<string, string> = { ...out.headers };
   let payload = '';
   if (out.raw !== undefined) payload = out.raw;
   else if (out.body !== undefined && out.status !== 204) {
     payload = JSON.stringify(out.body);
     headers['content-type'] ??= 'application/json';
+  }
+  if (out.abort === 'truncate') {
+    const bytes = Buffer.from(payload);
+    res.writeHead(out.status, { ...headers, 'content-length': String(bytes.length) });
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
+    return;
   }
   res.writeHead(out.status, headers);
   res.end(payload);

@@ -1,6 +1,7 @@
 // DNSRecord controller end to end: manager + controller + official SDK client + Cloudflare simulator over loopback.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDnsRecordController, decide } from '../../controllers/dns-record.js';
+import { createDnsRecordController, decide, SETTLE_RETRY_MS } from '../../controllers/dns-record.js';
+import { DEFAULT_CONSISTENCY } from '../../src/sim/cloudflare.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { getCondition, READY, STALLED } from '../../src/engine/conditions.js';
 import { wanted } from '../../src/dns/normalize.js';
@@ -65,6 +66,10 @@ describe('DNSRecord controller', () => {
     t.source.put('DNSRecord', 'www', { zone: 'example.com', name: 'www', type: 'CNAME', content: 'prod.example.com' });
     t.mgr.desiredChanged([key]);
     await t.mgr.idle();
+    // The deleted A record still blocks the CNAME for Cloudflare's lag: the object waits, then retries.
+    t.simClock.advance(DEFAULT_CONSISTENCY.deleteLagMs);
+    t.clock.advance(SETTLE_RETRY_MS);
+    await t.mgr.idle();
     expect(records(t)).toMatchObject([{ type: 'CNAME', name: 'www.example.com', content: 'prod.example.com' }]);
     expect(records(t)[0]!.id).not.toBe(id);
   });
@@ -95,6 +100,8 @@ describe('DNSRecord controller', () => {
     const rec = records(t)[0]!;
     rec.content = '198.51.100.77';
     rec.ttl = 3600;
+    // Past the simulated list lag, so the resync's list shows the edit.
+    t.simClock.advance(DEFAULT_CONSISTENCY.listLagMs);
     t.mgr.resyncAll();
     await t.mgr.idle();
     expect(records(t)[0]).toMatchObject({ content: '203.0.113.5', ttl: 300 });

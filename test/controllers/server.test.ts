@@ -1,6 +1,7 @@
 // Server controller end to end against the Hetzner and Cloudflare simulators, with simulated host setup.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServerController, type ServerPort } from '../../controllers/server.js';
+import { DEFAULT_CONSISTENCY } from '../../src/sim/cloudflare.js';
 import { createDnsRecordController } from '../../controllers/dns-record.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { fingerprintMd5 } from '../../src/providers/hetzner.js';
@@ -225,6 +226,8 @@ describe('Server controller', () => {
     await t.mgr.idle();
     const before = writes(t.server);
     expect(before).toBeGreaterThan(0);
+    // Past Cloudflare's simulated list lag, so a fresh list shows the records just created.
+    t.simClock.advance(DEFAULT_CONSISTENCY.listLagMs);
     // A new manager, new controllers (empty caches) and an empty state dir: only the instance name is the same.
     const host = new SimulatedHostSetup(async () => 'f'.repeat(64));
     const fresh = startManager([

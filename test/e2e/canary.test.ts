@@ -7,6 +7,7 @@ import { createRuntime } from '../../src/daemon/compose.js';
 import { startHttp } from '../../src/http/server.js';
 import { flushLogger } from '../../src/obs/log.js';
 import { startSimCloud } from '../../src/sim/cloud.js';
+import { DEFAULT_CONSISTENCY } from '../../src/sim/cloudflare.js';
 import { runCli } from '../../src/cli/program.js';
 import { cli, dnsYaml, memoryIO, tempDir, until, writeFiles } from '../helpers/cli.js';
 
@@ -97,6 +98,8 @@ beforeAll(async () => {
   collect('livchat apply', `${apply.code}\n${apply.stdout}\n${apply.stderr}`);
 
   // 5. The real `livchat run` daemon and its HTTP endpoint.
+  // The daemon lists afresh: let the simulated Cloudflare's lists catch up with apply's writes first.
+  sim.server.clock.advance(DEFAULT_CONSISTENCY.listLagMs);
   const io = memoryIO({ env: { HOME: stateDir } });
   const exit = runCli(['run', desired, '--sim', sim.urls.url, '--listen', '127.0.0.1:0', '--shutdown-timeout', '5s', ...flags()], io);
   const url = await until(() => /http (http:\/\/127\.0\.0\.1:\d+)/.exec(io.out())?.[1], 10_000, 'the daemon URL');

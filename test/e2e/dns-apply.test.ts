@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCloud } from '../../src/sim/cloud.js';
-import type { CfRecord } from '../../src/sim/cloudflare.js';
+import { DEFAULT_CONSISTENCY, type CfRecord } from '../../src/sim/cloudflare.js';
 import { writes } from '../helpers/harness.js';
 import { cli, condition, dnsYaml, tempDir, writeFiles, type ListItem } from '../helpers/cli.js';
 
@@ -21,8 +21,10 @@ let unowned: CfRecord;
 
 const spec = (i: number, content = `203.0.113.${i + 1}`) => ({ zone: ZONES[i % 2]!, name: `host${i}`, type: 'A', content, ttl: 300 });
 const global = () => ['--state-dir', stateDir, '--instance', 'e2e', '--log-level', 'silent'];
-const apply = () => cli(['apply', desired, '--sim', sim.urls.url, '--timeout', '30s', ...global()]);
-const plan = () => cli(['plan', desired, '--sim', sim.urls.url, ...global()]);
+// Each run is a new process with empty caches: first let the simulated Cloudflare's lists catch up with earlier writes.
+const settle = () => sim.server.clock.advance(DEFAULT_CONSISTENCY.listLagMs);
+const apply = () => { settle(); return cli(['apply', desired, '--sim', sim.urls.url, '--timeout', '30s', ...global()]); };
+const plan = () => { settle(); return cli(['plan', desired, '--sim', sim.urls.url, ...global()]); };
 const list = async (): Promise<ListItem[]> => {
   const r = await cli(['get', 'dnsrecords', '-o', 'json', '--state-dir', stateDir]);
   expect(r.code).toBe(0);

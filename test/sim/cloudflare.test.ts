@@ -143,7 +143,7 @@ describe('dns record writes', () => {
       [{ type: 'AAAA', name: 'x', content: '203.0.113.1' }, 9006],
       [{ type: 'A', name: 'x.other.org.', content: '203.0.113.1' }, 9021],
       [{ type: 'A', name: 'bad name', content: '203.0.113.1' }, 9021],
-      [{ type: 'TXT', name: 'x', content: 'hello', proxied: true }, 9041],
+      [{ type: 'TXT', name: 'x', content: 'hello', proxied: true }, 9004],
       [{ type: 'A', name: 'x', content: '203.0.113.1', ttl: 30 }, 9021],
       [{ type: 'A', name: 'x', content: '203.0.113.1', ttl: 90000 }, 9021],
       [{ type: 'MX', name: 'x', content: 'mail.example.com' }, 9100],
@@ -258,9 +258,9 @@ describe('dns record lists', () => {
 });
 
 describe('auth and routing', () => {
-  it('answers a missing token 403 10000 and a wrong token 403 9109', async () => {
+  it('answers a missing token 400 9106 and a wrong token 403 9109', async () => {
     const missing = await call('GET', '/zones', undefined, {});
-    expect([missing.status, missing.body.errors[0].code, missing.body.success]).toEqual([403, 10000, false]);
+    expect([missing.status, missing.body.errors[0].code, missing.body.success]).toEqual([400, 9106, false]);
     const wrong = await call('GET', '/zones', undefined, { authorization: 'Bearer nope' });
     expect([wrong.status, wrong.body.errors[0]]).toEqual([403, { code: 9109, message: 'Invalid access token' }]);
   });
@@ -289,7 +289,7 @@ describe('auth and routing', () => {
 });
 
 describe('rate limit', () => {
-  it('sends Ratelimit headers, answers 429 971 with retry-after when spent, and recovers when the window ends', async () => {
+  it('sends Ratelimit headers, answers 429 971 with retry-after when spent, blocks every call for one more window, then recovers', async () => {
     expect((await call('POST', '/_sim/cloudflare/rate-limit', { limit: 3, windowSeconds: 10 })).status).toBe(200);
     const seen: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -303,11 +303,15 @@ describe('rate limit', () => {
     const limited = await call('GET', '/zones');
     expect(limited.status).toBe(429);
     expect(limited.body.errors[0]).toEqual({ code: 971, message: 'Please wait and consider throttling your request speed' });
-    expect(limited.headers.get('retry-after')).toBe('6');
-    expect(limited.headers.get('ratelimit')).toBe('"default";r=0;t=6');
+    // Exceeding blocks for the following window (10 s from now), not merely until the counting window ends (6 s).
+    expect(limited.headers.get('retry-after')).toBe('10');
+    expect(limited.headers.get('ratelimit')).toBe('"default";r=0;t=10');
     clock.advance(6000);
+    const still = await call('GET', '/zones');
+    expect([still.status, still.headers.get('retry-after')]).toEqual([429, '4']);
+    clock.advance(4000);
     expect((await call('GET', '/zones')).status).toBe(200);
-    expect((await call('GET', '/_sim/requests')).body.byStatus['429']).toBe(1);
+    expect((await call('GET', '/_sim/requests')).body.byStatus['429']).toBe(2);
   });
 
   it('counts per token', async () => {
