@@ -7,7 +7,7 @@ import {
   MULTI_VALUE, diffRecord, normalizeContent, normalizeZone, ownerMarker, parseOwner, wanted,
   type DnsRecordSpec, type FieldChange, type ObservedRecord, type WantedRecord,
 } from '../src/dns/normalize.js';
-import { ownerKeys, ownerTags, parseMarkers, TAG_INSTANCE, TAG_OBJECT, withMarker, withoutMarker } from '../src/dns/marker.js';
+import { isOwnedBy, ownerKeys, ownerTags, parseMarkers, TAG_INSTANCE, TAG_OBJECT, withMarker, withoutMarker } from '../src/dns/marker.js';
 import { viewOf, ZoneCache, type ZoneView } from '../src/dns/zone-cache.js';
 
 /** DnsRecordInput is what the port writes: an observed record without its id, with a plain comment. */
@@ -20,6 +20,8 @@ export interface DnsPort {
   createRecord(zoneId: string, input: DnsRecordInput): Promise<ObservedRecord>;
   editRecord(zoneId: string, id: string, patch: Partial<DnsRecordInput>): Promise<ObservedRecord>;
   deleteRecord(zoneId: string, id: string): Promise<void>;
+  /** getRecord reads one record by id; used only when a lagging list misses a record this object recorded. */
+  getRecord(zoneId: string, id: string): Promise<ObservedRecord | undefined>;
 }
 
 export interface DnsRecordDeps {
@@ -93,6 +95,9 @@ function conflictMessage(record: ObservedRecord): string {
   return `${/^[AEFHILMNORSX]/.test(record.type) ? 'an' : 'a'} ${record.type} record for ${record.name} already exists and is ${who}; annotate livchat.ai/adopt: "true" to take it over`;
 }
 
+/** Recallable is what recall() needs to know which record an object last wrote. */
+interface Recallable { status: { observed?: Record<string, unknown> } | undefined; instance: string; name: string }
+
 const isConflict = (err: unknown): boolean => err instanceof TerminalError && err.reason === 'Conflict';
 
 /** createDnsRecordController builds the DNSRecord reconciler over a DNS port. */
@@ -116,11 +121,27 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     return addr;
   }
 
-  async function observe(spec: DnsRecordSpec) {
+  async function observe(spec: DnsRecordSpec, ctx?: Recallable) {
     const zone = normalizeZone(spec.zone);
-    const z = await cache.zone(zone);
+    let z = await cache.zone(zone);
     if (!z) throw new TerminalError('ZoneNotFound', `zone ${zone} was not found with this token (it needs Zone:Read and DNS:Edit)`);
+    if (ctx && await recall(ctx, zone, z.zoneId, z.records)) z = (await cache.zone(zone))!;
     return { zone, ...z };
+  }
+
+  /**
+   * recall reads the record this object last recorded by id when the zone list does not show it: Cloudflare's lists
+   * lag behind writes, and a fresh process (a restart, `apply`) must neither create it twice nor forget to delete it.
+   */
+  async function recall(ctx: Recallable, zone: string, zoneId: string, records: ZoneView): Promise<boolean> {
+    const id = ctx.status?.observed?.['recordId'];
+    if (typeof id !== 'string' || ctx.status?.observed?.['zoneId'] !== zoneId) return false;
+    if (records.owned(ownerMarker(ctx.instance, ctx.name)).some((r) => r.id === id)) return false;
+    const rec = await deps.dns.getRecord(zoneId, id);
+    // Only a record that still carries exactly our marker is ours: someone may have taken it over meanwhile.
+    if (!rec || !isOwnedBy(rec, ctx.instance, ctx.name)) return false;
+    cache.put(zone, rec);
+    return true;
   }
 
   function inputFor(want: WantedRecord, instance: string, name: string, plan?: string): DnsRecordInput {
@@ -169,7 +190,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
 
   async function remove(ctx: ReconcileContext, spec: DnsRecordSpec): Promise<ReconcileResult> {
     const policy = spec.deletionPolicy ?? 'Delete';
-    const { zone, zoneId, records } = await observe(spec);
+    const { zone, zoneId, records } = await observe(spec, ctx);
     settling.delete(ctx.key);
     for (const r of records.owned(ownerMarker(ctx.instance, ctx.name))) {
       if (policy === 'Orphan') {
@@ -191,7 +212,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     if (!ctx.desired) return remove(ctx, spec);
     const content = await resolveContent(spec, ctx.dependency);
     const want = wanted(spec, content);
-    const { zone, zoneId, plan, records } = await observe(spec);
+    const { zone, zoneId, plan, records } = await observe(spec, ctx);
     const adopt = ctx.object.metadata.annotations?.[ANNOTATION_ADOPT] === 'true';
     const action = decide(want, records, ctx.instance, ctx.name, adopt);
     const size = () => records.size;
@@ -254,7 +275,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
 
   async function planOne(ctx: PlanContext): Promise<PlanItem> {
     const spec = ctx.object.spec as unknown as DnsRecordSpec;
-    const { zone, records } = await observe(spec);
+    const { zone, records } = await observe(spec, { status: ctx.status, instance: ctx.instance, name: ctx.object.metadata.name });
     const ours = records.owned(ownerMarker(ctx.instance, ctx.object.metadata.name));
     if (!ctx.desired) {
       return ours.length

@@ -3,7 +3,7 @@ import Cloudflare from 'cloudflare';
 import { realClock, type Clock } from '../engine/clock.js';
 import { TerminalError } from '../engine/errors.js';
 import { TokenBucket } from './limiter.js';
-import { classifyCloudflareError, TOKEN_SCOPE } from './cloudflare-errors.js';
+import { classifyCloudflareError, isRecordNotFound, TOKEN_SCOPE } from './cloudflare-errors.js';
 import { limitedFetch } from './cloudflare-fetch.js';
 
 export { classifyCloudflareError, isRecordNotFound, RECORD_NOT_FOUND, TOKEN_SCOPE } from './cloudflare-errors.js';
@@ -156,6 +156,16 @@ export class CloudflareDns {
   async editRecord(zoneId: string, id: string, patch: DnsRecordPatch): Promise<DnsRecord> {
     const body: RecordBody = { zone_id: zoneId, ...wireFields(patch) };
     return this.#call(async () => toRecord(await this.#sdk.dns.records.edit(id, body as unknown as Cloudflare.DNS.RecordEditParams) as AnyRecord));
+  }
+
+  /** getRecord reads one record by id (never lagged like lists); undefined when it does not exist. */
+  async getRecord(zoneId: string, id: string): Promise<DnsRecord | undefined> {
+    try {
+      return await this.#call(async () => toRecord(await this.#sdk.dns.records.get(id, { zone_id: zoneId }) as AnyRecord));
+    } catch (err) {
+      if (isRecordNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   /** deleteRecord removes a record; a missing one throws a ProviderError for which isRecordNotFound() is true. */

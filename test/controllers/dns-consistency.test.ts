@@ -166,3 +166,63 @@ describe('resync', () => {
     expect(t.store.get(key)!.status.events.map((e) => e.reason)).toContain('DriftCorrected');
   });
 });
+
+describe('a fresh process inside the list lag (a restart, or apply right after apply)', () => {
+  async function restarted(t: Awaited<ReturnType<typeof setup>>) {
+    await t.mgr.stop(1000);
+    const { StatusStore } = await import('../../src/store/status-store.js');
+    const { Manager } = await import('../../src/engine/manager.js');
+    const { createLogger } = await import('../../src/obs/log.js');
+    const store = new StatusStore(t.stateDir);
+    store.load();
+    const clock = new ManualClock();
+    const ctl = createDnsRecordController({ dns: t.cf, clock, isNotFound: isRecordNotFound });
+    const mgr = new Manager({ reconcilers: [ctl], desired: t.source, store, clock, log: createLogger({ level: 'silent' }), instance: 'test', removalGraceMs: 0, holdMassDeletions: false });
+    return { mgr, store, clock };
+  }
+
+  it('reads the recorded record by id: no second create, and a removal deletes it', async () => {
+    const t = await setup();
+    const key = t.source.put('DNSRecord', 'www', spec('TXT', 'hello'));
+    t.mgr.start();
+    await t.mgr.idle();
+    expect(count(t.server, POST)).toBe(1);
+    // A new process lists the zone while Cloudflare's list still lags behind the create.
+    const second = await restarted(t);
+    second.mgr.start();
+    await second.mgr.idle();
+    expect(count(t.server, POST)).toBe(1);
+    expect(getCondition(second.store.get(key)!.status.conditions, READY)?.status).toBe('True');
+    const before = writes(t.server);
+    second.mgr.resyncAll();
+    await second.mgr.idle();
+    expect(writes(t.server)).toBe(before);
+
+    t.source.remove(key);
+    const third = await restarted({ ...t, mgr: second.mgr });
+    third.mgr.start();
+    await third.mgr.idle();
+    expect(count(t.server, DELETE)).toBe(1);
+    expect(t.records()).toHaveLength(0);
+    expect(third.store.get(key)).toBeUndefined();
+    await third.mgr.stop(1000);
+  });
+
+  it('never deletes a recorded id that no longer carries our marker', async () => {
+    const t = await setup();
+    const key = t.source.put('DNSRecord', 'www', spec('TXT', 'hello'));
+    t.mgr.start();
+    await t.mgr.idle();
+    // Someone took the record over in the dashboard: the comment no longer names this object.
+    const rec = t.records()[0]!;
+    rec.comment = 'managed by hand now';
+    t.source.remove(key);
+    const second = await restarted(t);
+    second.mgr.start();
+    await second.mgr.idle();
+    expect(second.store.get(key)).toBeUndefined();
+    expect(count(t.server, DELETE)).toBe(0);
+    expect(t.records()).toHaveLength(1);
+    await second.mgr.stop(1000);
+  });
+});
