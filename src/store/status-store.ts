@@ -1,5 +1,5 @@
 // Crash-safe per-object state: status, events, generation and controller-private data, one JSON file per object.
-import { readdirSync, readFileSync, mkdirSync, existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, mkdirSync, existsSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import type { Condition } from '../engine/conditions.js';
@@ -179,7 +179,16 @@ export function addEvent(status: ObjectStatus, type: EventRecord['type'], reason
   if (status.events.length > MAX_EVENTS) status.events.splice(0, status.events.length - MAX_EVENTS);
 }
 
-/** ensureDir creates the state directory with private permissions. */
+/** ensureStateDir creates the state directory with private permissions, and tightens an existing one to 0700. */
 export function ensureStateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const mode = statSync(dir).mode & 0o777;
+  if ((mode & 0o077) === 0) return;
+  try {
+    // The state holds the vault, pinned host keys and status: other local users have no business listing it.
+    chmodSync(dir, 0o700);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new Error(`state directory ${dir} has mode ${mode.toString(8).padStart(4, '0')} and cannot be tightened to 0700 (${code}); run: chmod 700 ${dir}`);
+  }
 }
