@@ -106,7 +106,16 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     createDnsRecordController({ dns: providers.dns, clock, isNotFound: isRecordNotFound, onDrift: (fields) => { for (const f of fields) metrics.driftDetected.inc({ kind: 'DNSRecord', field: f }); } }),
     createServerController({ hcloud: providers.hcloud, host, clock, ...identity.serverDeps, ...(o.serverCreateGraceMs !== undefined ? { createGraceMs: o.serverCreateGraceMs } : {}) }),
   ];
-  const store = new StatusStore(o.stateDir);
+  const store = new StatusStore(o.stateDir, {
+    clock,
+    // Disk full or read-only: logged once per episode, counted every time, and shown by /readyz.
+    onWriteFailed: (err, key, first) => {
+      metrics.statusWriteFailures.inc();
+      metrics.statusWriteFailing.set(1);
+      if (first) log.error({ err: err.message, code: (err as NodeJS.ErrnoException).code, key }, 'status cannot be written to disk; changes stay pending and are retried');
+    },
+    onWriteRecovered: () => { metrics.statusWriteFailing.set(0); log.info('status writes recovered; pending changes written'); },
+  });
   const { errors } = store.load();
   for (const e of errors) log.warn({ file: e }, 'unreadable state file ignored');
   // Objects from files that vanished while the daemon was down count as one removal, like a live change would.
@@ -142,6 +151,6 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     get heldRemovals() { return held; },
     confirmRemovals() { held = 0; },
     reloadCredentials: () => providers.update(resolveEndpoints(o.cloud, vault, o.env, simUrl)),
-    async close() { await sim?.close(); },
+    async close() { store.close(); await sim?.close(); },
   };
 }

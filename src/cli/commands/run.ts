@@ -49,6 +49,7 @@ const run: CommandFn = async (io, g, args, opts) => {
     ready: () => rt.lastLoad.applied !== undefined && manager.ready,
     metrics: async () => ({ contentType: rt.metrics.contentType, body: await rt.metrics.text() }),
     objects: () => rt.store.list(),
+    notReadyReason: () => { const h = rt.store.health(); return h.ok ? undefined : `status cannot be written (${h.failed} pending since ${h.since ?? '?'}): ${h.error ?? 'unknown error'}`; },
   });
   log.info({ url: http.url, instance: rt.instance, simulated: rt.endpoints.simulated }, 'livchat daemon listening');
   io.stdout.write(`livchat daemon: instance ${rt.instance}, desired ${dir}, http ${http.url}${rt.sim ? `, simulated cloud ${rt.sim.url}` : ''}\n`);
@@ -88,9 +89,11 @@ const run: CommandFn = async (io, g, args, opts) => {
   const drained = await manager.stop(shutdownMs);
   if (!drained) log.warn('in-flight reconciles did not finish in time and were aborted');
   await http.close();
+  const flushed = rt.store.flushAll();
   await rt.close();
-  log.info('stopped; status flushed');
+  if (!flushed.ok) log.error({ pending: flushed.failed, err: flushed.error }, 'stopped; status NOT fully flushed: some changes could not be written to disk');
+  else log.info('stopped; status flushed');
   await flushLogger(log);
-  return EXIT.ok;
+  return flushed.ok ? EXIT.ok : EXIT.error;
 };
 export default run;
