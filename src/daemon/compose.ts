@@ -62,7 +62,7 @@ export interface Runtime {
   readonly heldRemovals: number;
   /** confirmRemovals releases held deletions (SIGHUP does this). */
   confirmRemovals(): void;
-  /** reloadCredentials re-reads tokens from the vault and environment; true when a client was replaced. */
+  /** reloadCredentials re-reads tokens from the vault and environment and re-arms the breakers; true when a client was replaced. */
   reloadCredentials(): boolean;
   /** close stops the embedded simulator (the manager is stopped separately). */
   close(): Promise<void>;
@@ -150,7 +150,12 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
     get heldRemovals() { return held; },
     confirmRemovals() { held = 0; },
-    reloadCredentials: () => providers.update(resolveEndpoints(o.cloud, vault, o.env, simUrl)),
+    reloadCredentials: () => {
+      const changed = providers.update(resolveEndpoints(o.cloud, vault, o.env, simUrl));
+      // Also with an unchanged token: its permissions may have been fixed in the provider's dashboard.
+      providers.resetBreakers();
+      return changed;
+    },
     async close() { store.close(); await sim?.close(); },
   };
 }

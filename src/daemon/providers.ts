@@ -29,6 +29,8 @@ export interface Providers {
   dns: DnsPort;
   hcloud: ServerPort;
   update(ep: Endpoints): boolean;
+  /** resetBreakers forgets remembered credential failures, so the next call really asks the provider again. */
+  resetBreakers(): void;
 }
 
 /** lazyDns loads the Cloudflare SDK on the first DNS call: it costs about a second at start-up that servers-only runs skip. */
@@ -47,9 +49,11 @@ function lazyDns(opts: CloudflareDnsOptions): DnsPort {
  * breaker remembers a credential failure (a TerminalError with a scope) and fails every later call at once, without a
  * request: one bad token costs one request, not one per object. Replacing the client (update) resets it.
  */
-export function breaker<T extends object>(target: () => T): T {
+export function breaker<T extends object>(target: () => T, resets?: Array<() => void>): T {
   let tripped: TerminalError | undefined;
   let seen: T | undefined;
+  // A token fixed in the provider's dashboard keeps its value: SIGHUP must be able to re-arm without a new client.
+  resets?.push(() => { tripped = undefined; });
   return new Proxy({} as T, {
     get: (_t, prop) => async (...args: unknown[]) => {
       const cur = target();
@@ -79,9 +83,11 @@ export function buildProviders(ep: Endpoints, metrics: Metrics, clock: Clock, en
   let cur = ep;
   let dns = makeDns(ep);
   let hcloud = makeHcloud(ep);
+  const resets: Array<() => void> = [];
   return {
-    dns: breaker(() => dns),
-    hcloud: breaker(() => hcloud),
+    dns: breaker(() => dns, resets),
+    hcloud: breaker(() => hcloud, resets),
+    resetBreakers() { for (const r of resets) r(); },
     update(next) {
       let changed = false;
       if (next.cloudflare.token !== cur.cloudflare.token || next.cloudflare.url !== cur.cloudflare.url) { dns = makeDns(next); changed = true; }

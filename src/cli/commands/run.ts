@@ -66,6 +66,10 @@ const run: CommandFn = async (io, g, args, opts) => {
 
   await new Promise<void>((resolveStop) => {
     const onHup = (): void => {
+      try { hup(); } catch (err) { log.error({ err: (err as Error).message }, 'SIGHUP reload failed'); }
+    };
+    const hup = (): void => {
+      // Always re-arms the credential breakers, so a token fixed in the dashboard (same value) is retried.
       if (rt.reloadCredentials()) log.info('provider credentials changed; clients replaced');
       if (rt.heldRemovals) log.warn({ removed: rt.heldRemovals }, 'held deletions confirmed by SIGHUP');
       rt.confirmRemovals();
