@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { CommandFn } from '../program.js';
 import { CliError, EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
+import { withStateLock } from '../state-lock.js';
 import { parseDuration } from '../format.js';
 import { resolveStateDir } from '../../config.js';
 import { createRuntime } from '../../daemon/compose.js';
@@ -82,4 +83,4 @@ const apply: CommandFn = async (io, g, args, opts) => {
     await flushLogger(rt.log);
   }
 };
-export default apply;
+export default withStateLock('apply', apply);

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { CommandFn } from '../program.js';
 import { CliError, EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
+import { withStateLock } from '../state-lock.js';
 import { parseDuration } from '../format.js';
 import { parseListen } from '../listen.js';
 import { resolveStateDir } from '../../config.js';
@@ -100,4 +101,4 @@ const run: CommandFn = async (io, g, args, opts) => {
   await flushLogger(log);
   return flushed.ok ? EXIT.ok : EXIT.error;
 };
-export default run;
+export default withStateLock('run', run);
