@@ -26,6 +26,8 @@ export interface RuntimeOptions {
   dir: string;
   stateDir: string;
   instance?: string;
+  /** Lets `instance` replace a different stored name (--rename-instance). */
+  renameInstance?: boolean;
   cloud: CloudMode;
   env: NodeJS.ProcessEnv;
   logLevel?: string;
@@ -72,7 +74,7 @@ export interface Runtime {
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const clock = o.clock ?? realClock;
   ensureStateDir(o.stateDir);
-  const instance = resolveInstance(o.stateDir, o.instance);
+  const instance = resolveInstance(o.stateDir, o.instance, { rename: o.renameInstance === true });
 
   const log = createLogger({ level: o.logLevel ?? 'info', ...(o.logFormat ? { format: o.logFormat } : {}), ...(o.logDestination ? { destination: o.logDestination } : {}) });
   const metrics = createMetrics();

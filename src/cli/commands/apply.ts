@@ -19,7 +19,7 @@ const apply: CommandFn = async (io, g, args, opts) => {
   const rt = await createRuntime({
     dir: resolve(io.cwd, args[0] ?? 'desired'), stateDir: resolveStateDir(g.stateDir, io.env), env: io.env,
     cloud: cloudMode(opts), logLevel: g.logLevel === 'info' ? 'warn' : g.logLevel, logFormat: g.logFormat, logDestination: io.stderr as unknown as NodeJS.WritableStream,
-    ...(g.instance ? { instance: g.instance } : {}),
+    ...(g.instance ? { instance: g.instance } : {}), ...(g.renameInstance ? { renameInstance: true } : {}),
   });
   const { manager: mgr, store } = rt;
   try {

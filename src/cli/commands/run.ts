@@ -33,7 +33,7 @@ const run: CommandFn = async (io, g, args, opts) => {
   const rt = await createRuntime({
     dir, stateDir: resolveStateDir(g.stateDir, io.env), env: io.env, cloud: cloudMode(opts),
     logLevel: g.logLevel, logFormat: g.logFormat, logDestination: io.stdout as unknown as NodeJS.WritableStream,
-    ...(g.instance ? { instance: g.instance } : {}),
+    ...(g.instance ? { instance: g.instance } : {}), ...(g.renameInstance ? { renameInstance: true } : {}),
   });
   const { log, manager } = rt;
   const report = (r: LoadReport, why: string): void => {
