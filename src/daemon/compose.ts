@@ -14,6 +14,7 @@ import { startSimCloud } from '../sim/cloud.js';
 import type { SimServer } from '../sim/framework.js';
 import { resolveEndpoints, type CloudMode, type Endpoints } from './credentials.js';
 import { buildProviders } from './providers.js';
+import { InstanceLease, holderId } from './lease.js';
 import { createDnsRecordController } from '../../controllers/dns-record.js';
 import { createServerController } from '../../controllers/server.js';
 import { isRecordNotFound } from '../providers/cloudflare-not-found.js';
@@ -56,6 +57,8 @@ export interface Runtime {
   readonly endpoints: Endpoints;
   readonly sim: SimServer | undefined;
   readonly lastLoad: LoadReport;
+  /** The instance lease (not yet acquired): run and apply take it before starting the manager. */
+  readonly lease: InstanceLease;
   /** load reads desired/ in full and returns what changed. */
   load(): LoadReport;
   /** reload re-reads the given paths (a watcher batch) and returns what changed. */
@@ -135,8 +138,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     revision: () => desired.revision(),
     ...(o.settings ? { settings: o.settings } : {}),
   });
+  const lease = new InstanceLease({ port: providers.lease, instance, holder: holderId(o.stateDir), clock });
   return {
-    manager, reconcilers, desired, store, log, metrics, instance, endpoints, sim,
+    manager, reconcilers, desired, store, log, metrics, instance, endpoints, sim, lease,
     get lastLoad() { return lastLoad; },
     load() {
       lastLoad = desired.loadAll();

@@ -8,6 +8,7 @@ import type { DnsPort } from '../../controllers/dns-record.js';
 import type { ServerPort } from '../../controllers/server.js';
 import type { Endpoints } from './credentials.js';
 import { TokenBucket } from '../providers/limiter.js';
+import type { LeasePort } from './lease.js';
 
 /** parseRate reads `N/SECONDS` (e.g. `1200/300`), the client-side budget per token. */
 export function parseRate(text: string | undefined, limit: number, seconds: number): { limit: number; windowMs: number } {
@@ -28,6 +29,8 @@ function missing<T extends object>(what: string, scope: string, hint: string): T
 export interface Providers {
   dns: DnsPort;
   hcloud: ServerPort;
+  /** The Hetzner SSH-key calls the instance lease makes (same client, its own breaker). */
+  lease: LeasePort;
   update(ep: Endpoints): boolean;
   /** resetBreakers forgets remembered credential failures, so the next call really asks the provider again. */
   resetBreakers(): void;
@@ -87,6 +90,8 @@ export function buildProviders(ep: Endpoints, metrics: Metrics, clock: Clock, en
   return {
     dns: breaker(() => dns, resets),
     hcloud: breaker(() => hcloud, resets),
+    // The missing-token port fails every method, updateSshKey included, so the cast only widens the type.
+    lease: breaker(() => hcloud as unknown as LeasePort, resets),
     resetBreakers() { for (const r of resets) r(); },
     update(next) {
       let changed = false;

@@ -4,6 +4,7 @@ import type { CommandFn } from '../program.js';
 import { CliError, EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
 import { withStateLock } from '../state-lock.js';
+import { takeLease } from '../lease.js';
 import { parseDuration } from '../format.js';
 import { resolveStateDir } from '../../config.js';
 import { createRuntime } from '../../daemon/compose.js';
@@ -23,6 +24,8 @@ const apply: CommandFn = async (io, g, args, opts) => {
   });
   const { manager: mgr, store } = rt;
   try {
+    await takeLease(rt);
+    rt.lease.start((err) => { io.stderr.write(`apply: ${err.message}\n`); void mgr.stop(0); });
     if (rt.lastLoad.problems.length) {
       for (const p of rt.lastLoad.problems) io.stderr.write(formatProblem(p) + '\n');
       io.stderr.write('error: fix these problems first; nothing was applied\n');
@@ -79,6 +82,7 @@ const apply: CommandFn = async (io, g, args, opts) => {
     io.stdout.write(`apply: ${keys().length} objects Ready and Synced\n`);
     return EXIT.ok;
   } finally {
+    await rt.lease.release().catch(() => undefined);
     await rt.close();
     await flushLogger(rt.log);
   }

@@ -5,6 +5,7 @@ import type { CommandFn } from '../program.js';
 import { CliError, EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
 import { withStateLock } from '../state-lock.js';
+import { takeLease } from '../lease.js';
 import { parseDuration } from '../format.js';
 import { parseListen } from '../listen.js';
 import { resolveStateDir } from '../../config.js';
@@ -45,6 +46,8 @@ const run: CommandFn = async (io, g, args, opts) => {
     if (idle.length) log.warn({ objects: idle }, 'these kinds have no controller in this version; they are validated but not reconciled');
   };
   report(rt.lastLoad, 'start');
+  try { await takeLease(rt); } catch (err) { await rt.close(); throw err; }
+  let leaseLost = false;
   const http = await startHttp({
     host, port, ...(apiToken ? { apiToken } : {}),
     ready: () => rt.lastLoad.applied !== undefined && manager.ready,
@@ -88,6 +91,9 @@ const run: CommandFn = async (io, g, args, opts) => {
     io.signals?.on('SIGTERM', onStop);
     io.signals?.on('SIGINT', onStop);
     io.signals?.on('SIGHUP', onHup);
+    // Another installation took the instance name over: stop acting at once rather than fight it.
+    rt.lease.start((err) => { leaseLost = true; log.error({ instance: rt.instance }, err.message); onStop(); },
+      (err) => log.warn({ err: err.message }, 'instance lease refresh failed; retrying at the next interval'));
   });
   log.info({ graceMs: shutdownMs }, 'shutting down: no new work, waiting for in-flight reconciles');
   await watcher.close();
@@ -95,10 +101,11 @@ const run: CommandFn = async (io, g, args, opts) => {
   if (!drained) log.warn('in-flight reconciles did not finish in time and were aborted');
   await http.close();
   const flushed = rt.store.flushAll();
+  if (!leaseLost) await rt.lease.release().catch((err: Error) => log.warn({ err: err.message }, 'instance lease not released; it expires by itself'));
   await rt.close();
   if (!flushed.ok) log.error({ pending: flushed.failed, err: flushed.error }, 'stopped; status NOT fully flushed: some changes could not be written to disk');
   else log.info('stopped; status flushed');
   await flushLogger(log);
-  return flushed.ok ? EXIT.ok : EXIT.error;
+  return flushed.ok && !leaseLost ? EXIT.ok : EXIT.error;
 };
 export default withStateLock('run', run);
