@@ -1,4 +1,5 @@
 // Wraps a command that acts on the state dir (run, apply) so it holds the state dir's lock for its whole run.
+import { existsSync, rmdirSync } from 'node:fs';
 import type { CommandFn } from './program.js';
 import { CliError, EXIT } from './io.js';
 import { resolveStateDir } from '../config.js';
@@ -9,6 +10,7 @@ import { acquireStateLock, StateLockedError } from '../daemon/lock.js';
 export function withStateLock(command: string, fn: CommandFn): CommandFn {
   return async (io, g, args, opts) => {
     const stateDir = resolveStateDir(g.stateDir, io.env);
+    const created = !existsSync(stateDir);
     ensureStateDir(stateDir);
     let lock;
     try {
@@ -19,6 +21,10 @@ export function withStateLock(command: string, fn: CommandFn): CommandFn {
     }
     try {
       return await fn(io, g, args, opts);
+    } catch (err) {
+      // A usage error creates no state: remove the directory made just for the lock (rmdir only removes it empty).
+      if (created && err instanceof CliError && err.exitCode === EXIT.usage) { lock.release(); try { rmdirSync(stateDir); } catch { /* not empty */ } }
+      throw err;
     } finally {
       lock.release();
     }

@@ -68,6 +68,12 @@ export class InstanceLease {
     await this.#write(key);
   }
 
+  /** check only reads: it throws LeaseConflictError while another installation's heartbeat is fresh (apply uses it). */
+  async check(): Promise<void> {
+    const key = await this.#read();
+    if (key) this.#check(key, 'start');
+  }
+
   /** start refreshes the lease every interval; onLost is called once if another installation took it over. */
   start(onLost: (err: Error) => void, onError?: (err: Error) => void): void {
     const tick = async (): Promise<void> => {

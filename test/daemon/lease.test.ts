@@ -34,7 +34,8 @@ describe('InstanceLease', () => {
     const [gets, puts, posts] = [count('GET /v1/ssh_keys'), count('PUT /v1/ssh_keys/{id}'), count('POST /v1/ssh_keys')];
     for (let i = 1; i <= 3; i++) {
       clock.advance(LEASE_INTERVAL_MS);
-      await waitFor(() => count('PUT /v1/ssh_keys/{id}') === puts + i, { timeoutMs: 5000, what: `refresh ${i}` });
+      // The next refresh is armed once this one has finished (after the simulator counted its PUT).
+      await waitFor(() => count('PUT /v1/ssh_keys/{id}') === puts + i && clock.pending === 1, { timeoutMs: 5000, what: `refresh ${i}` });
     }
     expect(count('GET /v1/ssh_keys')).toBe(gets + 3);
     expect(count('POST /v1/ssh_keys')).toBe(posts);

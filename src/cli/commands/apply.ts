@@ -24,13 +24,12 @@ const apply: CommandFn = async (io, g, args, opts) => {
   });
   const { manager: mgr, store } = rt;
   try {
-    await takeLease(rt);
-    rt.lease.start((err) => { io.stderr.write(`apply: ${err.message}\n`); void mgr.stop(0); });
     if (rt.lastLoad.problems.length) {
       for (const p of rt.lastLoad.problems) io.stderr.write(formatProblem(p) + '\n');
       io.stderr.write('error: fix these problems first; nothing was applied\n');
       return EXIT.error;
     }
+    await takeLease(rt, 'check');
     if (rt.heldRemovals && opts.confirmDeletions) rt.confirmRemovals();
     if (rt.heldRemovals) io.stderr.write(`apply: ${rt.heldRemovals} objects disappeared at once (more than half); their deletion is held. Re-run with --confirm-deletions if that is intended.\n`);
     const seen = new Set<string>();
@@ -82,7 +81,6 @@ const apply: CommandFn = async (io, g, args, opts) => {
     io.stdout.write(`apply: ${keys().length} objects Ready and Synced\n`);
     return EXIT.ok;
   } finally {
-    await rt.lease.release().catch(() => undefined);
     await rt.close();
     await flushLogger(rt.log);
   }
