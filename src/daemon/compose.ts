@@ -138,7 +138,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     revision: () => desired.revision(),
     ...(o.settings ? { settings: o.settings } : {}),
   });
-  const lease = new InstanceLease({ port: providers.lease, instance, holder: holderId(o.stateDir), clock });
+  const lease = new InstanceLease({ port: providers.lease, instance, holder: () => holderId(o.stateDir), clock });
   return {
     manager, reconcilers, desired, store, log, metrics, instance, endpoints, sim, lease,
     get lastLoad() { return lastLoad; },

@@ -30,8 +30,8 @@ export class LeaseConflictError extends Error {
 export interface LeaseOptions {
   port: LeasePort;
   instance: string;
-  /** This installation's id, stable per state dir (see holderId). */
-  holder: string;
+  /** This installation's id, stable per state dir (see holderId); a function is called on first use only. */
+  holder: string | (() => string);
   clock: Clock;
   intervalMs?: number;
   ttlMs?: number;
@@ -59,7 +59,12 @@ export class InstanceLease {
   #timer: (() => void) | undefined;
   #stopped = false;
 
+  #holder: string | undefined;
+
   constructor(opts: LeaseOptions) { this.#o = opts; }
+
+  // plan builds a runtime too but never takes the lease: the id file is created only when it is needed.
+  get #me(): string { return (this.#holder ??= typeof this.#o.holder === 'string' ? this.#o.holder : this.#o.holder()); }
 
   /** acquire takes or renews the lease; throws LeaseConflictError while another installation's heartbeat is fresh. */
   async acquire(): Promise<void> {
@@ -100,7 +105,7 @@ export class InstanceLease {
     this.#timer = undefined;
     if (this.#keyId === undefined) return;
     const key = await this.#read();
-    if (key && key.labels[LEASE_HOLDER_LABEL] === this.#o.holder) {
+    if (key && key.labels[LEASE_HOLDER_LABEL] === this.#me) {
       await this.#o.port.updateSshKey(key.id, { labels: { ...key.labels, [LEASE_RENEWED_LABEL]: '0' } });
     }
   }
@@ -117,7 +122,7 @@ export class InstanceLease {
 
   #check(key: SshKey, when: 'start' | 'refresh'): void {
     const other = key.labels[LEASE_HOLDER_LABEL];
-    if (!other || other === this.#o.holder) return;
+    if (!other || other === this.#me) return;
     const renewedMs = Number(key.labels[LEASE_RENEWED_LABEL] ?? '0') * 1000;
     const ageMs = this.#o.clock.now() - renewedMs;
     const ttl = this.#o.ttlMs ?? LEASE_TTL_MS;
@@ -134,7 +139,7 @@ export class InstanceLease {
     const labels = {
       ...(key?.labels ?? {}),
       'managed-by': 'livchat', 'livchat.ai/instance': this.#o.instance,
-      [LEASE_HOLDER_LABEL]: this.#o.holder, [LEASE_RENEWED_LABEL]: String(Math.floor(this.#o.clock.now() / 1000)),
+      [LEASE_HOLDER_LABEL]: this.#me, [LEASE_RENEWED_LABEL]: String(Math.floor(this.#o.clock.now() / 1000)),
     };
     if (key) {
       this.#keyId = (await this.#o.port.updateSshKey(key.id, { labels })).id;
