@@ -33,15 +33,21 @@ export interface StateLock {
 export const LOCK_FILE = 'lock';
 const BREAK_STALE_MS = 10_000;
 
-/** processStart reads a process's start time from /proc, or undefined where there is no /proc or no such process. */
-export function processStart(pid: number): string | undefined {
+/** procStat reads a process's state letter and start time from /proc, or undefined where there is no /proc or no such process. */
+function procStat(pid: number): { state: string; start: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: f[0]!, start: f[19]! };
   } catch {
     return undefined;
   }
+}
+
+/** processStart reads a process's start time from /proc, or undefined where there is no /proc or no such process. */
+export function processStart(pid: number): string | undefined {
+  return procStat(pid)?.start;
 }
 
 /** holderAlive tells whether the process named in a lock still runs (a reused PID with another start time does not count). */
@@ -54,8 +60,10 @@ export function holderAlive(h: LockHolder): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  const start = processStart(h.pid);
-  return h.start === undefined || start === undefined || start === h.start;
+  const st = procStat(h.pid);
+  // A killed process nobody has reaped yet (a zombie) still answers kill(0), but holds nothing.
+  if (st && (st.state === 'Z' || st.state === 'X')) return false;
+  return h.start === undefined || st === undefined || st.start === h.start;
 }
 
 /** acquireStateLock takes the state dir's lock for `command`, breaking a stale one; throws StateLockedError if it is held. */

@@ -2,15 +2,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireStateLock, holderAlive, processStart, StateLockedError } from '../../src/daemon/lock.js';
 import { cli, tempDir } from '../helpers/cli.js';
 import { daemonHttpUrl, ensureBuilt, waitFor, startDaemon, startSimulate, stopAll, type LivchatProcess } from '../helpers/daemon.js';
 
 let sim: Awaited<ReturnType<typeof startSimulate>>;
 beforeAll(async () => { ensureBuilt(); sim = await startSimulate(); }, 60_000);
-afterEach(async () => { await stopAll(); });
-afterAll(async () => { await sim?.proc.stop(); });
+// stopAll also stops the simulator (a helper-spawned process too), so it runs once, at the end.
+afterAll(async () => { await stopAll(); });
 
 const lockOf = (stateDir: string) => JSON.parse(readFileSync(join(stateDir, 'lock'), 'utf8')) as { pid: number; start?: string; command: string };
 
