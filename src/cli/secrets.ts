@@ -15,6 +15,9 @@ export async function loadSecrets(stateDir: string, env: NodeJS.ProcessEnv): Pro
   for (const v of TOKEN_VARS) if (env[v]) secrets.register(env[v]!);
   // Without a vault file there is nothing to register, and opening it would generate a master key.
   if (!existsSync(join(stateDir, 'vault.json'))) return undefined;
+  // A reader must never generate a master key: that would leave a wrong key beside a vault made with another one.
+  const keyKnown = !!env.LIVCHAT_MASTER_KEY_FILE || (!!env.CREDENTIALS_DIRECTORY && existsSync(join(env.CREDENTIALS_DIRECTORY, 'master.key'))) || existsSync(join(stateDir, 'master.key'));
+  if (!keyKnown) return 'warning: no vault master key found (set LIVCHAT_MASTER_KEY_FILE); output is scrubbed of known credential shapes only\n';
   try {
     await Vault.open({ stateDir, env });
     return undefined;

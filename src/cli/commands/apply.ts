@@ -69,6 +69,11 @@ const apply: CommandFn = async (io, g, args, opts) => {
     clearInterval(ticker);
     await mgr.stop(30_000);
     print();
+    const flushed = store.flushAll();
+    if (!flushed.ok) {
+      io.stderr.write(`apply: ${flushed.failed} status changes could not be written to disk (${flushed.error ?? 'unknown error'})\n`);
+      return EXIT.error;
+    }
     if (result === 'timeout') {
       io.stderr.write(`apply: timed out after ${String(opts.timeout)}; still converging: ${[...verdicts()].filter(([, v]) => v === 'progressing').map(([k]) => k).join(', ')}\n`);
       return EXIT.notConverged;
