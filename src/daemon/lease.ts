@@ -90,8 +90,8 @@ export class InstanceLease {
         await this.#write(key);
       } catch (err) {
         if (err instanceof LeaseConflictError) { this.#stopped = true; onLost(err); return; }
-        // A provider outage must not stop the daemon: the next refresh tries again.
-        onError?.(err as Error);
+        // A provider outage must not stop the daemon: the next refresh tries again. No token at all (DNS only) is quiet.
+        if (!(err instanceof TerminalError && err.reason === 'CredentialsMissing')) onError?.(err as Error);
       }
       if (!this.#stopped) this.#timer = this.#o.clock.setTimer(() => { void tick(); }, this.#interval);
     };
