@@ -129,6 +129,10 @@ export class StatusStore {
     this.#states.clear();
     this.#written.clear();
     removeStaleTemps(this.#dir);
+    // The batched file's temp files live in the state root; only this store writes them.
+    for (const f of existsSync(this.#root) ? readdirSync(this.#root) : []) {
+      if (f.startsWith(`.${CHECKED_FILE}.`) && f.endsWith('.tmp')) { try { unlinkSync(join(this.#root, f)); } catch { /* raced */ } }
+    }
     for (const st of readAllStates(this.#dir, errors)) {
       this.#states.set(st.key, st);
       this.#written.set(st.key, fingerprint(st));
