@@ -12,6 +12,8 @@ export interface GlobalOptions {
   instance?: string;
   logLevel?: string;
   logFormat?: 'json' | 'pretty';
+  /** Allows --instance to replace a different stored installation name. */
+  renameInstance?: boolean;
 }
 
 /** resolveStateDir applies --state-dir, LIVCHAT_STATE_DIR, systemd's STATE_DIRECTORY, then ~/.livchat. */
@@ -28,13 +30,22 @@ const INSTANCE_RE = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 /** validInstance tells whether a name can mark external resources (labels and DNS comments accept it). */
 export const validInstance = (name: string): boolean => INSTANCE_RE.test(name);
 
-/** resolveInstance returns the installation name: --instance (remembered), else the stored one, else a new one. */
-export function resolveInstance(stateDir: string, flag: string | undefined): string {
+/**
+ * resolveInstance returns the installation name: --instance (remembered), else the stored one, else a new one.
+ * A --instance different from the stored name is refused unless `rename` is set: every external resource carries the
+ * name, so a silent change would orphan them all (and a typo would start a second installation).
+ */
+export function resolveInstance(stateDir: string, flag: string | undefined, opts: { rename?: boolean } = {}): string {
   const file = join(stateDir, 'instance');
   if (flag !== undefined) {
     if (!INSTANCE_RE.test(flag)) throw new Error(`invalid --instance ${JSON.stringify(flag)}: use 1-32 lowercase letters, digits and '-'`);
     ensureStateDir(stateDir);
-    if (!existsSync(file) || readFileSync(file, 'utf8').trim() !== flag) writeFileAtomic(file, `${flag}\n`, 0o644);
+    const stored = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+    if (stored === flag) return flag;
+    if (stored !== undefined && stored !== '' && !opts.rename) {
+      throw new Error(`--instance ${flag} differs from the installation name ${JSON.stringify(stored)} stored in ${file}: resources marked with ${JSON.stringify(stored)} would no longer be recognised. Drop --instance, or pass --rename-instance to rename on purpose`);
+    }
+    writeFileAtomic(file, `${flag}\n`, 0o644);
     return flag;
   }
   if (existsSync(file)) {

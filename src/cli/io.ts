@@ -1,5 +1,5 @@
 // The CLI's view of the outside world, injected so commands run in tests without touching the process.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** CliIO carries streams, environment, working directory and the signal source of one CLI run. */
 export interface CliIO {
@@ -21,3 +21,28 @@ export class CliError extends Error {
 
 /** Exit codes shared by every command. */
 export const EXIT = { ok: 0, error: 1, changes: 2, notConverged: 3, usage: 64 } as const;
+
+/**
+ * quietOnEpipe swallows EPIPE on the given streams (the reader closed the pipe): later writes become no-ops and the
+ * command finishes with its own exit code (a daemon keeps running). Any other stream error still surfaces.
+ */
+export function quietOnEpipe(streams: Writable[]): { readonly gone: boolean; guard<S extends Writable>(s: S): S } {
+  let gone = false;
+  for (const s of streams) {
+    s.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && !gone) throw err;
+      gone = true;
+    });
+  }
+  return {
+    get gone() { return gone; },
+    // A write after the reader left would raise ERR_STREAM_DESTROYED; nobody is listening anyway.
+    guard: <S extends Writable>(s: S): S => new Proxy(s, {
+      get(target, prop, receiver) {
+        if (prop === 'write') return (chunk: unknown, ...rest: unknown[]) => (gone || target.destroyed ? true : (target.write as (...a: unknown[]) => boolean)(chunk, ...rest));
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    }),
+  };
+}

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The `livchat` entrypoint: the only place in the project that exits the process.
 import { runCli } from './program.js';
+import { quietOnEpipe } from './io.js';
 
+// `livchat validate | head -1`: a reader that went away is not an error worth a stack trace.
+const gone = quietOnEpipe([process.stdout, process.stderr]);
 const code = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout: gone.guard(process.stdout),
+  stderr: gone.guard(process.stderr),
   stdin: process.stdin,
   env: process.env,
   cwd: process.cwd(),

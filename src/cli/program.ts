@@ -31,6 +31,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (s, write) => write(s.split('\n')[0] + '\n') })
     .option('--state-dir <dir>', 'state directory (default: $LIVCHAT_STATE_DIR or ~/.livchat)')
     .option('--instance <name>', 'installation name that marks every external resource')
+    .option('--rename-instance', 'allow --instance to replace the installation name stored in the state dir')
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']));
 
@@ -39,7 +40,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const g = cmd.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
     if (g.instance !== undefined && !validInstance(g.instance)) throw new CliError(`invalid --instance ${JSON.stringify(g.instance)}: use 1-32 lowercase letters, digits and '-'`, EXIT.usage);
     const args = (a.slice(0, -2).flat().filter((x) => typeof x === 'string')) as string[];
-    code = await commands[name](io, { stateDir: g.stateDir, instance: g.instance, logLevel: g.logLevel, logFormat: g.logFormat as GlobalOptions['logFormat'] }, args, cmd.opts());
+    code = await commands[name](io, { stateDir: g.stateDir, instance: g.instance, logLevel: g.logLevel, logFormat: g.logFormat as GlobalOptions['logFormat'], ...(g.renameInstance === true ? { renameInstance: true } : {}) }, args, cmd.opts());
   };
   const cloud = (c: Command): Command => c
     .option('--simulate', 'use the embedded simulated cloud, persisted under the state dir')

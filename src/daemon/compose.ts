@@ -14,6 +14,7 @@ import { startSimCloud } from '../sim/cloud.js';
 import type { SimServer } from '../sim/framework.js';
 import { resolveEndpoints, type CloudMode, type Endpoints } from './credentials.js';
 import { buildProviders } from './providers.js';
+import { InstanceLease, holderId } from './lease.js';
 import { createDnsRecordController } from '../../controllers/dns-record.js';
 import { createServerController } from '../../controllers/server.js';
 import { isRecordNotFound } from '../providers/cloudflare-not-found.js';
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   dir: string;
   stateDir: string;
   instance?: string;
+  /** Lets `instance` replace a different stored name (--rename-instance). */
+  renameInstance?: boolean;
   cloud: CloudMode;
   env: NodeJS.ProcessEnv;
   logLevel?: string;
@@ -75,6 +78,8 @@ export interface Runtime {
   readonly endpoints: Endpoints;
   readonly sim: SimServer | undefined;
   readonly lastLoad: LoadReport;
+  /** The instance lease (not yet acquired): run and apply take it before starting the manager. */
+  readonly lease: InstanceLease;
   /** load reads desired/ in full and returns what changed. */
   load(): LoadReport;
   /** reload re-reads the given paths (a watcher batch) and returns what changed. */
@@ -84,7 +89,7 @@ export interface Runtime {
   /** heldDeletions lists the held keys; confirmDeletions releases exactly that set (never SIGHUP). */
   heldDeletions(): string[];
   confirmDeletions(keys: readonly string[]): ConfirmResult;
-  /** reloadCredentials re-reads tokens from the vault and environment; true when a client was replaced. */
+  /** reloadCredentials re-reads tokens from the vault and environment and re-arms the breakers; true when a client was replaced. */
   reloadCredentials(): boolean;
   /** close stops the embedded simulator (the manager is stopped separately). */
   close(): Promise<void>;
@@ -94,7 +99,7 @@ export interface Runtime {
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const clock = o.clock ?? realClock;
   ensureStateDir(o.stateDir);
-  const instance = resolveInstance(o.stateDir, o.instance);
+  const instance = resolveInstance(o.stateDir, o.instance, { rename: o.renameInstance === true });
 
   const log = createLogger({ level: o.logLevel ?? 'info', ...(o.logFormat ? { format: o.logFormat } : {}), ...(o.logDestination ? { destination: o.logDestination } : {}) });
   const metrics = createMetrics();
@@ -129,7 +134,16 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     createDnsRecordController({ dns: providers.dns, clock, isNotFound: isRecordNotFound, ...(o.settings?.DNSRecord?.resyncMs ? { resyncMs: o.settings.DNSRecord.resyncMs } : {}), onDrift: (fields) => { for (const f of fields) metrics.driftDetected.inc({ kind: 'DNSRecord', field: f }); } }),
     createServerController({ hcloud: providers.hcloud, host, clock, ...identity.serverDeps, ...(o.serverCreateGraceMs !== undefined ? { createGraceMs: o.serverCreateGraceMs } : {}) }),
   ];
-  const store = new StatusStore(o.stateDir);
+  const store = new StatusStore(o.stateDir, {
+    clock,
+    // Disk full or read-only: logged once per episode, counted every time, and shown by /readyz.
+    onWriteFailed: (err, key, first) => {
+      metrics.statusWriteFailures.inc();
+      metrics.statusWriteFailing.set(1);
+      if (first) log.error({ err: err.message, code: (err as NodeJS.ErrnoException).code, key }, 'status cannot be written to disk; changes stay pending and are retried');
+    },
+    onWriteRecovered: () => { metrics.statusWriteFailing.set(0); log.info('status writes recovered; pending changes written'); },
+  });
   const { errors } = store.load();
   for (const e of errors) log.warn({ file: e }, 'unreadable state file ignored');
   const marks = new PendingRemovals(o.stateDir);
@@ -145,8 +159,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   });
   // Objects from files that vanished while the daemon was down are weighed like a live change would be.
   manager.recomputeHold();
+  const lease = new InstanceLease({ port: providers.lease, instance, holder: () => holderId(o.stateDir), clock });
   return {
-    manager, reconcilers, desired, store, log, metrics, instance, endpoints, sim,
+    manager, reconcilers, desired, store, log, metrics, instance, endpoints, sim, lease,
     get lastLoad() { return lastLoad; },
     load() {
       lastLoad = desired.loadAll();
@@ -164,7 +179,12 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     get heldRemovals() { return manager.heldDeletions().length; },
     heldDeletions: () => manager.heldDeletions(),
     confirmDeletions: (keys) => manager.confirmDeletions(keys),
-    reloadCredentials: () => providers.update(resolveEndpoints(o.cloud, vault, o.env, simUrl)),
-    async close() { await sim?.close(); },
+    reloadCredentials: () => {
+      const changed = providers.update(resolveEndpoints(o.cloud, vault, o.env, simUrl));
+      // Also with an unchanged token: its permissions may have been fixed in the provider's dashboard.
+      providers.resetBreakers();
+      return changed;
+    },
+    async close() { store.close(); await sim?.close(); },
   };
 }

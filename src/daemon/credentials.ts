@@ -30,6 +30,8 @@ export function resolveEndpoints(mode: CloudMode, vault: Vault, env: NodeJS.Proc
   const base = (mode.mode === 'sim' ? mode.url : simUrl!).replace(/\/+$/, '');
   // A running simulator without --token accepts any non-empty token.
   const token = simToken ?? env.LIVCHAT_SIM_TOKEN ?? 'livchat-simulated-token';
+  // The token sent to a simulator is scrubbed like a real one (LIVCHAT_SIM_TOKEN was not registered before).
+  if (env.LIVCHAT_SIM_TOKEN) secrets.register(env.LIVCHAT_SIM_TOKEN);
   return {
     hetzner: { url: `${base}/v1`, token: mode.mode === 'sim' ? env.LIVCHAT_SIM_TOKEN ?? hToken ?? token : token },
     cloudflare: { url: `${base}/client/v4`, token: mode.mode === 'sim' ? env.LIVCHAT_SIM_TOKEN ?? cToken ?? token : token },

@@ -8,6 +8,7 @@ import type { DnsPort } from '../../controllers/dns-record.js';
 import type { ServerPort } from '../../controllers/server.js';
 import type { Endpoints } from './credentials.js';
 import { TokenBucket } from '../providers/limiter.js';
+import type { LeasePort } from './lease.js';
 
 /** parseRate reads `N/SECONDS` (e.g. `1200/300`), the client-side budget per token. */
 export function parseRate(text: string | undefined, limit: number, seconds: number): { limit: number; windowMs: number } {
@@ -28,7 +29,11 @@ function missing<T extends object>(what: string, scope: string, hint: string): T
 export interface Providers {
   dns: DnsPort;
   hcloud: ServerPort;
+  /** The Hetzner SSH-key calls the instance lease makes (same client, its own breaker). */
+  lease: LeasePort;
   update(ep: Endpoints): boolean;
+  /** resetBreakers forgets remembered credential failures, so the next call really asks the provider again. */
+  resetBreakers(): void;
 }
 
 /** lazyDns loads the Cloudflare SDK on the first DNS call: it costs about a second at start-up that servers-only runs skip. */
@@ -47,9 +52,11 @@ function lazyDns(opts: CloudflareDnsOptions): DnsPort {
  * breaker remembers a credential failure (a TerminalError with a scope) and fails every later call at once, without a
  * request: one bad token costs one request, not one per object. Replacing the client (update) resets it.
  */
-export function breaker<T extends object>(target: () => T): T {
+export function breaker<T extends object>(target: () => T, resets?: Array<() => void>): T {
   let tripped: TerminalError | undefined;
   let seen: T | undefined;
+  // A token fixed in the provider's dashboard keeps its value: SIGHUP must be able to re-arm without a new client.
+  resets?.push(() => { tripped = undefined; });
   return new Proxy({} as T, {
     get: (_t, prop) => async (...args: unknown[]) => {
       const cur = target();
@@ -79,9 +86,13 @@ export function buildProviders(ep: Endpoints, metrics: Metrics, clock: Clock, en
   let cur = ep;
   let dns = makeDns(ep);
   let hcloud = makeHcloud(ep);
+  const resets: Array<() => void> = [];
   return {
-    dns: breaker(() => dns),
-    hcloud: breaker(() => hcloud),
+    dns: breaker(() => dns, resets),
+    hcloud: breaker(() => hcloud, resets),
+    // The missing-token port fails every method, updateSshKey included, so the cast only widens the type.
+    lease: breaker(() => hcloud as unknown as LeasePort, resets),
+    resetBreakers() { for (const r of resets) r(); },
     update(next) {
       let changed = false;
       if (next.cloudflare.token !== cur.cloudflare.token || next.cloudflare.url !== cur.cloudflare.url) { dns = makeDns(next); changed = true; }

@@ -19,17 +19,47 @@ export interface HttpOptions {
   heldDeletions?: () => string[];
   /** Confirms exactly the given held set (POST /api/v1/deletions/confirm). */
   confirmDeletions?: (keys: string[]) => { ok: true; confirmed: string[] } | { ok: false; held: string[]; message: string };
+  /** Why the daemon is not ready although ready() says so (e.g. status cannot be written); /readyz shows it. */
+  notReadyReason?: () => string | undefined;
+  /** Connection and timeout caps; the defaults keep idle or slow clients from exhausting file descriptors. */
+  limits?: Partial<HttpLimits>;
 }
+
+/** HttpLimits bound what clients can hold open. */
+export interface HttpLimits {
+  /** Sockets beyond this are closed on accept. */
+  maxConnections: number;
+  /** Time allowed for a request's headers, counted from the connection (idle sockets included). */
+  headersTimeoutMs: number;
+  /** Time allowed for a whole request. */
+  requestTimeoutMs: number;
+  /** How long a kept-alive socket may idle between requests. */
+  keepAliveTimeoutMs: number;
+  /** How often expired header and request timers are checked. */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { maxConnections: 128, headersTimeoutMs: 5_000, requestTimeoutMs: 10_000, keepAliveTimeoutMs: 2_000, checkIntervalMs: 1_000 };
 
 /** CONFIRM_BODY_LIMIT bounds the confirmation request body. */
 const CONFIRM_BODY_LIMIT = 1024 * 1024;
 
 /** startHttp serves the daemon's endpoints and returns the bound URL and a close function. */
-export async function startHttp(opts: HttpOptions): Promise<{ url: string; close(): Promise<void> }> {
+export async function startHttp(opts: HttpOptions): Promise<{ url: string; close(): Promise<void>; connections(): Promise<number> }> {
   if (!isLoopback(opts.host) && !opts.apiToken) {
     throw new Error(`listening on ${opts.host} (not loopback) requires --api-token-file`);
   }
-  const server: Server = createServer((req, res) => { void route(opts, req, res); });
+  const lim = { ...DEFAULT_HTTP_LIMITS, ...opts.limits };
+  const server: Server = createServer({
+    headersTimeout: lim.headersTimeoutMs,
+    requestTimeout: Math.max(lim.requestTimeoutMs, lim.headersTimeoutMs),
+    keepAliveTimeout: lim.keepAliveTimeoutMs,
+    connectionsCheckingInterval: lim.checkIntervalMs,
+  }, (req, res) => { void route(opts, req, res); });
+  // Over the cap, Node closes new sockets at once instead of letting them take file descriptors from the watcher.
+  server.maxConnections = lim.maxConnections;
+  // headersTimeout starts with the first byte; a socket that never sends one is ended by this inactivity timeout.
+  server.setTimeout(lim.headersTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
@@ -39,6 +69,7 @@ export async function startHttp(opts: HttpOptions): Promise<{ url: string; close
   return {
     url: `http://${host}:${a.port}`,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    connections: () => new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n)))),
   };
 }
 
@@ -50,7 +81,11 @@ async function route(opts: HttpOptions, req: IncomingMessage, res: ServerRespons
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'read-only endpoint' });
     if (path === '/healthz') return send(res, 200, 'ok\n');
     if (opts.apiToken && !authorized(req, opts.apiToken)) return send(res, 401, { error: 'a valid bearer token is required' });
-    if (path === '/readyz') return opts.ready() ? send(res, 200, 'ok\n') : send(res, 503, 'not ready: desired/ loading or first reconcile pass running\n');
+    if (path === '/readyz') {
+      const why = opts.notReadyReason?.();
+      if (why) return send(res, 503, `not ready: ${why}\n`);
+      return opts.ready() ? send(res, 200, 'ok\n') : send(res, 503, 'not ready: desired/ loading or first reconcile pass running\n');
+    }
     if (path === '/metrics') {
       const m = await opts.metrics();
       res.writeHead(200, { 'content-type': m.contentType });

@@ -74,11 +74,17 @@ class ScrubbingStream implements DestinationStream {
     const dest = this.destination as NodeJS.WritableStream & {
       flush?: (cb: (err?: Error) => void) => void;
       writableNeedDrain?: boolean;
+      destroyed?: boolean;
     };
     if (typeof dest.flush === 'function') {
       dest.flush(cb);
-    } else if (dest.writableNeedDrain === true) {
-      dest.once('drain', () => cb());
+    } else if (dest.writableNeedDrain === true && dest.destroyed !== true) {
+      // A reader that closed the pipe (EPIPE) never drains: close and error end the wait as well.
+      let done = false;
+      const finish = (): void => { if (!done) { done = true; cb(); } };
+      dest.once('drain', finish);
+      dest.once('close', finish);
+      dest.once('error', finish);
     } else {
       cb();
     }

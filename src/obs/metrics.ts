@@ -40,6 +40,8 @@ export interface Metrics {
   desiredProblems: Gauge;
   driftDetected: Counter<'kind' | 'field'>;
   providerRateLimitRemaining: Gauge<'provider'>;
+  statusWriteFailures: Counter;
+  statusWriteFailing: Gauge;
 
   /** recordReconcile counts one reconcile: total by result, errors (error and terminal, as controller-runtime does), time. */
   recordReconcile(controller: string, result: ReconcileResult, seconds: number): void;
@@ -85,6 +87,8 @@ export function createMetrics(): Metrics {
     desiredProblems: gauge('livchat_desired_problems', 'Number of problems in the currently loaded desired state', []),
     driftDetected: counter('livchat_drift_detected_total', 'Total number of drifted fields detected per kind and field', ['kind', 'field']),
     providerRateLimitRemaining: gauge('livchat_provider_rate_limit_remaining', 'Remaining provider API rate limit as last reported', ['provider']),
+    statusWriteFailures: counter('livchat_status_write_failures_total', 'Total number of status file writes that failed (disk full, read-only, ...)', []),
+    statusWriteFailing: gauge('livchat_status_write_failing', '1 while some status change could not be written to disk, else 0', []),
 
     recordReconcile(controller, result, seconds) {
       m.reconcileTotal.inc({ controller, result });

@@ -1,6 +1,7 @@
 // Cloudflare error classification: SDK APIErrors become the engine's typed errors, exactly once, here.
 import Cloudflare from 'cloudflare';
 import { ProviderError, RetryableError, TerminalError } from '../engine/errors.js';
+import { scrubProvider } from '../obs/redact.js';
 
 /** Scope shared by every auth failure of one token, so the engine emits one event, not one per object. */
 export const TOKEN_SCOPE = 'cloudflare-token';
@@ -36,14 +37,15 @@ export function classifyCloudflareError(err: unknown, secret: string, now: () =>
   if (!(err instanceof Cloudflare.APIError) || err.status === undefined) return err instanceof Error ? err : new Error(String(err));
 
   const status = err.status;
-  const errors = (err.errors ?? []) as CfErrorData[];
+  // Messages, codes, chains and the ray id come from the API and may echo the token: scrubbed on entry.
+  const errors = scrubProvider((err.errors ?? []) as CfErrorData[], secret);
   const codes = errors.map((e) => e.code ?? 0);
   const first = errors[0];
   const chain = errors.flatMap((e) => e.error_chain ?? []).map((c) => `${c.code ?? '?'} ${c.message ?? ''}`.trim());
   const base = first?.message ?? `HTTP ${status}`;
   const message = scrub(chain.length > 0 ? `${base}: ${chain.join('; ')}` : base, secret);
   const code = String(first?.code ?? status);
-  const requestId = err.headers?.get('cf-ray') ?? undefined;
+  const requestId = scrubProvider(err.headers?.get('cf-ray') ?? undefined, secret);
   const pe = new ProviderError('cloudflare', status, code, `Cloudflare ${status} (code ${code}): ${message}`, requestId, errors);
   const has = (set: Set<number>) => codes.some((c) => set.has(c));
 

@@ -1,5 +1,6 @@
 // Classifies Hetzner API failures once: which ones the client retries, and which engine error each final failure becomes.
 import { ProviderError, RetryableError, TerminalError } from '../engine/errors.js';
+import { scrubProvider } from '../obs/redact.js';
 
 /** HetznerFailure is one failed HTTP exchange, already parsed from the error envelope. */
 export interface HetznerFailure {
@@ -48,7 +49,9 @@ export function toProviderError(f: HetznerFailure): ProviderError {
 }
 
 /** classifyFailure maps the final failure to the engine's typed errors; the ProviderError stays as `cause`. */
-export function classifyFailure(f: HetznerFailure): Error {
+export function classifyFailure(failure: HetznerFailure): Error {
+  // Code, fields and request id come from the API and may echo the token: scrubbed before anything reads them.
+  const f = scrubProvider(failure);
   const cause = toProviderError(f);
   const msg = cause.message;
   if (f.status === 401 || ['unauthorized', 'forbidden', 'token_readonly'].includes(f.code)) {

@@ -10,7 +10,7 @@ const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export type VaultErrorCode = 'InvalidName' | 'InvalidValue' | 'KeyMissing' | 'KeyInvalid' | 'Corrupt' | 'AuthFailed';
+export type VaultErrorCode = 'InvalidName' | 'InvalidValue' | 'KeyMissing' | 'KeyInvalid' | 'KeyInsecure' | 'Corrupt' | 'AuthFailed';
 
 /** VaultError explains what is wrong with the vault or its key; its message never holds key or secret material. */
 export class VaultError extends Error {
@@ -28,7 +28,7 @@ export interface MasterKeyInfo {
   path: string;
   /** True when the key was created by this call. */
   generated: boolean;
-  /** True when the key file is readable by group or others: callers should warn. */
+  /** Always false on a returned key: a key readable by group or others is refused (KeyInsecure). */
   insecurePermissions: boolean;
 }
 
@@ -232,8 +232,12 @@ function readKeyFile(path: string): Buffer {
 }
 
 function keyInfo(source: MasterKeyInfo['source'], path: string, generated: boolean): MasterKeyInfo {
-  // Group/other read bits: the key would be exposed to other local users.
-  return { source, path, generated, insecurePermissions: (statSync(path).mode & 0o044) !== 0 };
+  // Group/other permission bits: the key (and so every secret) would be exposed to other local users.
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new VaultError('KeyInsecure', `master key file ${path} has mode ${mode.toString(8).padStart(4, '0')}: it must not be accessible by group or others; run: chmod 600 ${path}`);
+  }
+  return { source, path, generated, insecurePermissions: false };
 }
 
 function exists(path: string): boolean {

@@ -29,6 +29,26 @@ describe('buildProviders', () => {
     expect(await p.hcloud.listServers()).toEqual([]);
   });
 
+  it('resetBreakers makes the next call ask again with an unchanged token (permissions fixed in the dashboard)', async () => {
+    const sim = await startSimCloud({ zones: ['example.com'] });
+    close = () => sim.server.close();
+    const token = 'same-token-value-123456';
+    const ep = { hetzner: { url: sim.urls.hetzner, token }, cloudflare: { url: sim.urls.cloudflare, token }, simulated: true };
+    const p = buildProviders(ep, createMetrics(), realClock);
+    sim.server.addFault({ route: 'GET /client/v4/zones', status: 403, times: 1, body: { success: false, errors: [{ code: 10000, message: 'Authentication error' }], messages: [], result: null } });
+    sim.server.addFault({ route: 'GET /v1/servers', status: 403, times: 1, body: { error: { code: 'forbidden', message: 'insufficient permissions', details: null } } });
+    for (let i = 0; i < 3; i++) {
+      await expect(p.dns.findZone('example.com')).rejects.toMatchObject({ reason: 'AuthenticationFailed' });
+      await expect(p.hcloud.listServers()).rejects.toMatchObject({ reason: 'AuthenticationFailed' });
+    }
+    expect(p.update(ep)).toBe(false);
+    await expect(p.hcloud.listServers()).rejects.toMatchObject({ reason: 'AuthenticationFailed' });
+    p.resetBreakers();
+    expect(await p.dns.findZone('example.com')).toMatchObject({ name: 'example.com' });
+    expect(await p.hcloud.listServers()).toEqual([]);
+    expect(sim.server.requests().byRoute['GET /v1/servers']).toBe(2);
+  });
+
   it('reports a missing token as a terminal, token-scoped error without any request', async () => {
     const p = buildProviders({ hetzner: { url: 'http://127.0.0.1:9', token: undefined }, cloudflare: { url: 'http://127.0.0.1:9', token: undefined }, simulated: false }, createMetrics(), realClock);
     await expect(p.dns.listRecords('z')).rejects.toMatchObject({ reason: 'CredentialsMissing', scope: 'cloudflare-token' });

@@ -151,13 +151,23 @@ describe('master key resolution', () => {
     await expectVaultError(open({ LIVCHAT_MASTER_KEY_FILE: join(root, 'nope.key') }), 'KeyMissing', join(root, 'nope.key'));
   });
 
-  it('flags group/world readable key files', async () => {
+  it('refuses a group- or world-readable key file, naming the file and the chmod 600 fix', async () => {
     const keyFile = join(root, 'loose.key');
     writeFileSync(keyFile, randomBytes(32).toString('base64'));
-    chmodSync(keyFile, 0o644);
+    for (const mode of [0o644, 0o640, 0o604]) {
+      chmodSync(keyFile, mode);
+      const e = await expectVaultError(open({ LIVCHAT_MASTER_KEY_FILE: keyFile }), 'KeyInsecure', keyFile);
+      expect(e.message).toContain(`chmod 600 ${keyFile}`);
+      expect(e.message).toContain(`0${mode.toString(8)}`);
+    }
+    // A generated key in the state dir is checked the same way on the next open.
+    const sd = join(root, 'state-loose');
+    await Vault.open({ stateDir: sd, env: {}, secrets: new SecretRegistry() });
+    chmodSync(join(sd, 'master.key'), 0o644);
+    await expectVaultError(Vault.open({ stateDir: sd, env: {}, secrets: new SecretRegistry() }), 'KeyInsecure', join(sd, 'master.key'));
+    chmodSync(keyFile, 0o600);
     const v = await open({ LIVCHAT_MASTER_KEY_FILE: keyFile });
-    expect(v.keyInfo.insecurePermissions).toBe(true);
-    expect(v.insecureKeyPermissions).toBe(true);
+    expect(v.keyInfo.insecurePermissions).toBe(false);
   });
 
   it('accepts raw, base64 and hex keys and rejects anything else without echoing it', async () => {

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import type { CommandFn } from '../program.js';
 import { CliError, EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
+import { withStateLock } from '../state-lock.js';
+import { takeLease } from '../lease.js';
 import { parseDuration } from '../format.js';
 import { resolveStateDir } from '../../config.js';
 import { createRuntime } from '../../daemon/compose.js';
@@ -18,7 +20,7 @@ const apply: CommandFn = async (io, g, args, opts) => {
   const rt = await createRuntime({
     dir: resolve(io.cwd, args[0] ?? 'desired'), stateDir: resolveStateDir(g.stateDir, io.env), env: io.env,
     cloud: cloudMode(opts), logLevel: g.logLevel === 'info' ? 'warn' : g.logLevel, logFormat: g.logFormat, logDestination: io.stderr as unknown as NodeJS.WritableStream,
-    ...(g.instance ? { instance: g.instance } : {}),
+    ...(g.instance ? { instance: g.instance } : {}), ...(g.renameInstance ? { renameInstance: true } : {}),
     // apply reads desired/ once, at a moment the user chose: removals need no grace (the mass-deletion hold still applies).
     removalGraceMs: 0,
   });
@@ -29,6 +31,7 @@ const apply: CommandFn = async (io, g, args, opts) => {
       io.stderr.write('error: fix these problems first; nothing was applied\n');
       return EXIT.error;
     }
+    await takeLease(rt, 'check');
     const heldNow = rt.heldDeletions();
     if (heldNow.length && opts.confirmDeletions) {
       rt.confirmDeletions(heldNow);
@@ -73,6 +76,11 @@ const apply: CommandFn = async (io, g, args, opts) => {
     clearInterval(ticker);
     await mgr.stop(30_000);
     print();
+    const flushed = store.flushAll();
+    if (!flushed.ok) {
+      io.stderr.write(`apply: ${flushed.failed} status changes could not be written to disk (${flushed.error ?? 'unknown error'})\n`);
+      return EXIT.error;
+    }
     if (result === 'timeout') {
       io.stderr.write(`apply: timed out after ${String(opts.timeout)}; still converging: ${[...verdicts()].filter(([, v]) => v === 'progressing').map(([k]) => k).join(', ')}\n`);
       return EXIT.notConverged;
@@ -89,4 +97,4 @@ const apply: CommandFn = async (io, g, args, opts) => {
     await flushLogger(rt.log);
   }
 };
-export default apply;
+export default withStateLock('apply', apply);

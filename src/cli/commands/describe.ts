@@ -3,6 +3,8 @@ import { stringify } from 'yaml';
 import type { CommandFn } from '../program.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
+import { loadSecrets } from '../secrets.js';
+import { secrets } from '../../obs/redact.js';
 import { selectStates } from './get.js';
 import { toApiObject } from '../../store/object-view.js';
 import { age, table } from '../format.js';
@@ -10,6 +12,8 @@ import { parseRef } from '../ref.js';
 
 const describe: CommandFn = async (io, g, args) => {
   const { kind, name } = parseRef(args[0]!);
+  const warning = await loadSecrets(resolveStateDir(g.stateDir, io.env), io.env);
+  if (warning) io.stderr.write(warning);
   const [st] = selectStates(resolveStateDir(g.stateDir, io.env), kind, name);
   if (!st) throw new CliError(`${kind}/${name} not found`, EXIT.error);
   const obj = toApiObject(st);
@@ -30,7 +34,8 @@ const describe: CommandFn = async (io, g, args) => {
   lines.push(indent(table(['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'], conditions.map((c) => [c.type!, c.status!, c.reason!, age(c.lastTransitionTime, now), c.message ?? '']))));
   lines.push('Events:');
   lines.push(events.length ? indent(table(['TYPE', 'REASON', 'COUNT', 'LAST SEEN', 'MESSAGE'], events.map((e) => [String(e.type), String(e.reason), String(e.count), age(String(e.lastTimestamp), now), String(e.message)]))) : '  <none>');
-  io.stdout.write(lines.join('\n').replace(/\n+$/, '') + '\n');
+  // Source paths, owner and waitingOn come from state unscrubbed: the whole text passes the scrubber once more.
+  io.stdout.write(secrets.scrub(lines.join('\n').replace(/\n+$/, '') + '\n'));
   return EXIT.ok;
 };
 

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { CommandFn } from '../program.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
+import { loadSecrets } from '../secrets.js';
 import { readAllStates, type ObjectState } from '../../store/status-store.js';
 import { toList } from '../../store/object-view.js';
 import { getCondition, READY, SYNCED } from '../../engine/conditions.js';
@@ -22,6 +23,8 @@ export function selectStates(stateDir: string, kind?: string, name?: string): Ob
 
 const get: CommandFn = async (io, g, args, opts) => {
   const [kind, name] = args;
+  const warning = await loadSecrets(resolveStateDir(g.stateDir, io.env), io.env);
+  if (warning) io.stderr.write(warning);
   const states = selectStates(resolveStateDir(g.stateDir, io.env), kind, name);
   if (name && states.length === 0) throw new CliError(`${kind}/${name} not found`, EXIT.error);
   const out = opts.output as string | undefined;
@@ -40,7 +43,7 @@ const get: CommandFn = async (io, g, args, opts) => {
   });
   const headers = ['KIND', 'NAME', 'READY', 'SYNCED', 'REASON', 'AGE', ...(wide ? ['OWNER', 'SOURCE', 'MESSAGE'] : [])];
   if (rows.length === 0) { io.stderr.write('No objects found.\n'); return EXIT.ok; }
-  io.stdout.write(table(headers, rows));
+  io.stdout.write(secrets.scrub(table(headers, rows)));
   return EXIT.ok;
 };
 export default get;

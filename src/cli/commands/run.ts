@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import type { CommandFn } from '../program.js';
 import { CliError, EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
+import { withStateLock } from '../state-lock.js';
+import { takeLease } from '../lease.js';
 import { parseDuration } from '../format.js';
 import { parseListen } from '../listen.js';
 import { resolveStateDir } from '../../config.js';
@@ -32,7 +34,7 @@ const run: CommandFn = async (io, g, args, opts) => {
   const rt = await createRuntime({
     dir, stateDir: resolveStateDir(g.stateDir, io.env), env: io.env, cloud: cloudMode(opts),
     logLevel: g.logLevel, logFormat: g.logFormat, logDestination: io.stdout as unknown as NodeJS.WritableStream,
-    ...(g.instance ? { instance: g.instance } : {}),
+    ...(g.instance ? { instance: g.instance } : {}), ...(g.renameInstance ? { renameInstance: true } : {}),
   });
   const { log, manager } = rt;
   const report = (r: LoadReport, why: string): void => {
@@ -48,6 +50,8 @@ const run: CommandFn = async (io, g, args, opts) => {
     if (idle.length) log.warn({ objects: idle }, 'these kinds have no controller in this version; they are validated but not reconciled');
   };
   report(rt.lastLoad, 'start');
+  try { await takeLease(rt); } catch (err) { await rt.close(); throw err; }
+  let leaseLost = false;
   const http = await startHttp({
     host, port, ...(apiToken ? { apiToken } : {}),
     ready: () => rt.lastLoad.applied !== undefined && manager.ready,
@@ -55,6 +59,7 @@ const run: CommandFn = async (io, g, args, opts) => {
     objects: () => rt.store.list(),
     heldDeletions: () => rt.heldDeletions(),
     confirmDeletions: (keys) => rt.confirmDeletions(keys),
+    notReadyReason: () => { const h = rt.store.health(); return h.ok ? undefined : `status cannot be written (${h.failed} pending since ${h.since ?? '?'}): ${h.error ?? 'unknown error'}`; },
   });
   log.info({ url: http.url, instance: rt.instance, simulated: rt.endpoints.simulated }, 'livchat daemon listening');
   io.stdout.write(`livchat daemon: instance ${rt.instance}, desired ${dir}, http ${http.url}${rt.sim ? `, simulated cloud ${rt.sim.url}` : ''}\n`);
@@ -71,6 +76,10 @@ const run: CommandFn = async (io, g, args, opts) => {
 
   await new Promise<void>((resolveStop) => {
     const onHup = (): void => {
+      try { hup(); } catch (err) { log.error({ err: (err as Error).message }, 'SIGHUP reload failed'); }
+    };
+    const hup = (): void => {
+      // Always re-arms the credential breakers, so a token fixed in the dashboard (same value) is retried.
       if (rt.reloadCredentials()) log.info('provider credentials changed; clients replaced');
       // SIGHUP never confirms held deletions: that is `livchat confirm-deletions`, bound to the exact held set.
       const r = rt.load();
@@ -87,15 +96,21 @@ const run: CommandFn = async (io, g, args, opts) => {
     io.signals?.on('SIGTERM', onStop);
     io.signals?.on('SIGINT', onStop);
     io.signals?.on('SIGHUP', onHup);
+    // Another installation took the instance name over: stop acting at once rather than fight it.
+    rt.lease.start((err) => { leaseLost = true; log.error({ instance: rt.instance }, err.message); onStop(); },
+      (err) => log.warn({ err: err.message }, 'instance lease refresh failed; retrying at the next interval'));
   });
   log.info({ graceMs: shutdownMs }, 'shutting down: no new work, waiting for in-flight reconciles');
   await watcher.close();
   const drained = await manager.stop(shutdownMs);
   if (!drained) log.warn('in-flight reconciles did not finish in time and were aborted');
   await http.close();
+  const flushed = rt.store.flushAll();
+  if (!leaseLost) await rt.lease.release().catch((err: Error) => log.warn({ err: err.message }, 'instance lease not released; it expires by itself'));
   await rt.close();
-  log.info('stopped; status flushed');
+  if (!flushed.ok) log.error({ pending: flushed.failed, err: flushed.error }, 'stopped; status NOT fully flushed: some changes could not be written to disk');
+  else log.info('stopped; status flushed');
   await flushLogger(log);
-  return EXIT.ok;
+  return flushed.ok && !leaseLost ? EXIT.ok : EXIT.error;
 };
-export default run;
+export default withStateLock('run', run);

@@ -7,6 +7,8 @@ import { getCondition } from '../../engine/conditions.js';
 import { parseDuration } from '../format.js';
 import { parseRef } from '../ref.js';
 import { realClock } from '../../engine/clock.js';
+import { loadSecrets } from '../secrets.js';
+import { secrets } from '../../obs/redact.js';
 
 const wait: CommandFn = async (io, g, args, opts) => {
   const { kind, name } = parseRef(args[0]!);
@@ -17,7 +19,10 @@ const wait: CommandFn = async (io, g, args, opts) => {
   let timeoutMs: number;
   try { timeoutMs = parseDuration(String(opts.timeout)); } catch (e) { throw new CliError((e as Error).message, EXIT.usage); }
   const stateDir = resolveStateDir(g.stateDir, io.env);
-  const deadline = realClock.now() + timeoutMs;
+  const warning = await loadSecrets(stateDir, io.env);
+  if (warning) io.stderr.write(warning);
+  // Monotonic: a wall-clock step must neither end the wait early nor stretch it.
+  const deadline = realClock.monotonic() + timeoutMs;
   for (;;) {
     const [st] = selectStates(stateDir, kind, name);
     const c = st && getCondition(st.status.conditions, type);
@@ -26,11 +31,11 @@ const wait: CommandFn = async (io, g, args, opts) => {
       io.stdout.write(`${st.key} condition met\n`);
       return EXIT.ok;
     }
-    if (realClock.now() >= deadline) {
-      io.stderr.write(`error: timed out waiting for ${kind}/${name} ${type}=${want}${c ? ` (now ${c.status}: ${c.reason})` : st ? '' : ' (not found)'}\n`);
+    if (realClock.monotonic() >= deadline) {
+      io.stderr.write(secrets.scrub(`error: timed out waiting for ${kind}/${name} ${type}=${want}${c ? ` (now ${c.status}: ${c.reason})` : st ? '' : ' (not found)'}\n`));
       return EXIT.error;
     }
-    await realClock.sleep(Math.min(500, Math.max(0, deadline - realClock.now())));
+    await realClock.sleep(Math.min(500, Math.max(0, deadline - realClock.monotonic())));
   }
 };
 export default wait;
