@@ -61,3 +61,51 @@ export class ProviderError extends Error {
 export function isProviderCode(err: unknown, ...codes: string[]): err is ProviderError {
   return err instanceof ProviderError && codes.includes(err.code);
 }
+
+/** ERROR_CODES is the closed set of failure codes every provider maps its failures to; the engine's policy table keys on it. */
+export const ERROR_CODES = ['NotFound', 'Conflict', 'RateLimited', 'Unauthorized', 'Invalid', 'Unavailable', 'Locked', 'QuotaExceeded'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** VendorDetail keeps what the provider itself said, for messages and debugging; controllers never branch on it. */
+export interface VendorDetail {
+  provider: string;
+  /** HTTP status, 0 for a connection failure. */
+  status: number;
+  /** The vendor's own error code (e.g. `uniqueness_error`, `81044`). */
+  code: string;
+  message: string;
+  requestId?: string;
+  details?: unknown;
+}
+
+/** DomainError is a provider failure mapped to the closed code set; its retry policy comes from the engine's table. */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  readonly code: ErrorCode;
+  readonly detail: VendorDetail;
+  /** Minimum delay the provider asked for (Retry-After), if any. */
+  readonly retryAfterMs: number | undefined;
+  /** Scope groups failures with one shared cause (e.g. `cloudflare-token`): one event, not one per object. */
+  readonly scope: string | undefined;
+  constructor(code: ErrorCode, message: string, detail: VendorDetail, opts: { retryAfterMs?: number; scope?: string; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.code = code;
+    this.detail = detail;
+    this.retryAfterMs = opts.retryAfterMs;
+    this.scope = opts.scope;
+  }
+}
+
+/** errorCode finds the closed-set code of an error or of one of its causes. */
+export function errorCode(err: unknown): ErrorCode | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DomainError) return e.code;
+  }
+  return undefined;
+}
+
+/** hasCode tells whether an error (or a cause) carries one of the given codes: the only way controllers branch on failures. */
+export function hasCode(err: unknown, ...codes: ErrorCode[]): boolean {
+  const c = errorCode(err);
+  return c !== undefined && codes.includes(c);
+}

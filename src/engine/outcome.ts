@@ -1,5 +1,6 @@
 // Pure mapping from a reconcile's result or error to status conditions and the next schedule.
-import { RetryableError, TerminalError, WaitError } from './errors.js';
+import { DomainError, RetryableError, TerminalError, WaitError } from './errors.js';
+import { ERROR_POLICY } from './error-policy.js';
 import { READY, STALLED, SYNCED, getCondition, removeCondition, setCondition, type Condition } from './conditions.js';
 import type { ReconcileResult } from './reconciler.js';
 
@@ -41,6 +42,13 @@ export function fromError(prev: readonly Condition[], err: unknown, gen: number,
     c = setCondition(c, READY, { status: 'False', reason: err.reason, message: err.message }, now, gen);
     c = setCondition(c, SYNCED, { status: 'True', reason: 'ReconcileSuccess', message: '' }, now, gen);
     return { kind: 'wait', conditions: c, schedule: { type: 'after', ms: err.afterMs }, waitingOn: err.waitingOn };
+  }
+  if (err instanceof DomainError) {
+    // Provider failures carry a closed code; the policy table, not the provider, decides stall or retry.
+    const p = ERROR_POLICY[err.code];
+    err = p.action === 'stall'
+      ? new TerminalError(p.reason, err.message, { ...(err.scope ? { scope: err.scope } : {}), cause: err })
+      : new RetryableError(p.reason, err.message, { ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}), cause: err });
   }
   if (err instanceof TerminalError) {
     c = setCondition(c, STALLED, { status: 'True', reason: err.reason, message: err.message }, now, gen);
