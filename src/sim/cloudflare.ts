@@ -181,6 +181,15 @@ class CloudflareSimService implements CloudflareSim {
       this.setRateLimit(limit, windowMs, blockMs);
       return { status: 200, body: { limit, windowMs, blockMs } };
     }
+    if (verb === 'ip-rate-limit' && method === 'POST') {
+      // limit 0 lifts the per-IP cap (benchmarks that compare against a naive client).
+      const limit = Number(b.limit);
+      const windowMs = b.windowMs !== undefined ? Number(b.windowMs) : 1000;
+      if (!(limit >= 0) || !(windowMs > 0)) return { status: 400, body: { error: 'limit must be >= 0 and windowMs positive' } };
+      this.#ipLimiter.limit = limit;
+      this.#ipLimiter.windowMs = windowMs;
+      return { status: 200, body: { limit, windowMs } };
+    }
     if (verb === 'consistency' && method === 'GET') return { status: 200, body: { ...this.#lag } };
     if (verb === 'consistency' && method === 'POST') {
       if (b.enabled === false) { this.setConsistency(false); return { status: 200, body: { ...this.#lag } }; }

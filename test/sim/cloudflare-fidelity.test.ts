@@ -137,6 +137,14 @@ describe('rate limits', () => {
     clock.advance(1000);
     expect((await call('GET', '/zones')).status).toBe(200);
   });
+
+  it('the per-IP cap can be lifted through the control API (for benchmarks against a naive client)', async () => {
+    expect((await call('POST', '/_sim/cloudflare/ip-rate-limit', { limit: 0 })).status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 250; i++) statuses.push((await call('GET', '/zones')).status);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect((await call('POST', '/_sim/cloudflare/ip-rate-limit', { limit: -1 })).status).toBe(400);
+  });
 });
 
 describe('smaller differences', () => {
