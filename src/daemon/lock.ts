@@ -1,8 +1,8 @@
 // The state directory lock: one `run` or `apply` per state dir; a lock left by a killed process is detected as stale.
-import { closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createFileExclusive } from '../store/atomic.js';
 
 /** LockHolder is what the lock file says about the process holding it. */
 export interface LockHolder {
@@ -73,7 +73,7 @@ export function acquireStateLock(stateDir: string, command: string, now: () => n
   const holder: LockHolder = { pid: process.pid, ...(start ? { start } : {}), host: hostname(), command, since: new Date(now()).toISOString() };
   const mine = `${JSON.stringify(holder)}\n`;
   for (let attempt = 0; attempt < 20; attempt++) {
-    if (createExclusive(stateDir, path, mine)) {
+    if (createFileExclusive(path, mine)) {
       return { path, holder, release: () => { if (readRaw(path) === mine) tryUnlink(path); } };
     }
     const raw = readRaw(path);
@@ -85,21 +85,6 @@ export function acquireStateLock(stateDir: string, command: string, now: () => n
   throw new Error(`could not take the lock ${path}: it keeps changing; is another livchat starting right now?`);
 }
 
-/** createExclusive makes the lock appear whole or not at all: a complete temp file is hard-linked into place. */
-function createExclusive(dir: string, path: string, content: string): boolean {
-  const tmp = join(dir, `.lock.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o600);
-  try { writeSync(fd, content); } finally { closeSync(fd); }
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    tryUnlink(tmp);
-  }
-}
 
 /** breakStale removes a dead holder's lock under a short-lived break lock, so two starters never both remove a fresh one. */
 function breakStale(path: string, staleRaw: string, now: () => number): void {

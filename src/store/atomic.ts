@@ -1,5 +1,6 @@
 // Crash-safe file writes: write to a temp file, fsync it, rename over the target, fsync the directory.
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, mkdirSync, unlinkSync } from 'node:fs';
+import { openSync, writeSync, fsyncSync, closeSync, renameSync, mkdirSync, unlinkSync, linkSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname, join, basename } from 'node:path';
 
 let seq = 0;
@@ -23,6 +24,31 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   closeSync(fd);
   renameSync(tmp, path);
   if (opts.syncDir !== false) fsyncDir(dir);
+}
+
+/**
+ * createFileExclusive makes `path` appear whole or not at all: a complete, fsynced temp file is hard-linked into place.
+ * Returns false when the file already exists (link() fails with EEXIST), so concurrent creators agree on one winner.
+ */
+export function createFileExclusive(path: string, data: string, mode = 0o600): boolean {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(tmp, 'wx', mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    try { unlinkSync(tmp); } catch { /* already gone */ }
+  }
 }
 
 function fsyncDir(dir: string): void {

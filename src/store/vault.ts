@@ -1,8 +1,8 @@
 // Encrypted secrets vault: AES-256-GCM entries in <stateDir>/vault.json under a master key kept outside the file.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { createFileExclusive, writeFileAtomic } from './atomic.js';
 import { secrets as defaultSecrets, type SecretRegistry } from '../obs/redact.js';
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -253,22 +253,6 @@ function exists(path: string): boolean {
 /** generateKeyFile creates the key atomically; returns false when another process created it first. */
 function generateKeyFile(stateDir: string, path: string): boolean {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const tmp = join(stateDir, `.master.key.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, randomBytes(KEY_BYTES).toString('base64') + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    // link() fails if the key exists, so concurrent first runs (daemon and CLI) agree on one key.
-    linkSync(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    unlinkSync(tmp);
-  }
+  // link() fails if the key exists, so concurrent first runs (daemon and CLI) agree on one key.
+  return createFileExclusive(path, randomBytes(KEY_BYTES).toString('base64') + '\n', 0o600);
 }
