@@ -1,6 +1,6 @@
 // Convergence verdicts for `apply`: done, needs a human, or still progressing, per object.
 import { READY, STALLED, SYNCED, getCondition } from './conditions.js';
-import type { ObjectState } from '../store/status-store.js';
+import type { ObjectState } from './state.js';
 
 export type Verdict = 'done' | 'blocked' | 'progressing';
 

@@ -8,7 +8,7 @@ import { ANNOTATION_PAUSED, parseKey } from './types.js';
 import { WorkQueue, PRIORITY_LOW, PRIORITY_NORMAL } from './workqueue.js';
 import { fromError, fromResult, type Outcome } from './outcome.js';
 import { READY, SYNCED, getCondition, setCondition } from './conditions.js';
-import { addEvent, type ObjectState, type StatusStore } from '../store/status-store.js';
+import { addEvent, type ObjectState, type StateStore } from './state.js';
 import { ObjectIndex, type DesiredSource } from './object-index.js';
 import { hashValue } from './hash.js';
 import { DeletionHold, type ConfirmResult, type HoldChange } from './prune-guard.js';
@@ -42,7 +42,7 @@ function memoryMarks(): RemovalMarks {
 export interface ManagerOptions {
   reconcilers: Reconciler[];
   desired: DesiredSource;
-  store: StatusStore;
+  store: StateStore;
   clock: Clock;
   log: Logger;
   instance: string;
@@ -116,7 +116,7 @@ export class Manager {
 
   /** handles tells whether a key's kind has a controller. */
   handles(key: string): boolean { return this.#kinds.has(parseKey(key).kind); }
-  get store(): StatusStore { return this.#o.store; }
+  get store(): StateStore { return this.#o.store; }
 
   /** start restores owned objects from state and enqueues every known key at low priority. */
   start(): void {

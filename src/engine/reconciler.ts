@@ -2,7 +2,7 @@
 import type { Clock } from './clock.js';
 import type { ConditionInput } from './conditions.js';
 import type { DesiredObject, Resource } from './types.js';
-import type { ObjectStatus } from '../store/status-store.js';
+import type { ObjectStatus } from './state.js';
 import type { Logger } from '../obs/log.js';
 
 /** KindSettings tune one controller's queue; every field has a default in the engine. */
