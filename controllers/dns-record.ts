@@ -309,6 +309,18 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     settings: { concurrency: 4, resyncMs, backoffBaseMs: 2000, backoffCapMs: 600_000 },
     reconcile,
     plan: planOne,
+    reasons: {
+      Available: { needsHuman: false, description: 'the record matches the desired state' },
+      Deleted: { needsHuman: false, description: 'the record is gone' },
+      Conflict: { needsHuman: false, description: 'an unowned record holds the name; adopt it or remove it' },
+      ZoneNotFound: { needsHuman: false, description: 'the zone is not in the Cloudflare account' },
+      QuotaExceeded: { needsHuman: false, description: 'the zone has no room for another record' },
+      InvalidRecord: { needsHuman: false, description: 'Cloudflare rejected the record' },
+      WaitingForServer: { needsHuman: false, description: 'the Server this record points at has no address yet' },
+      WaitingForConsistency: { needsHuman: false, description: 'a write is not visible in the list yet' },
+      CredentialsMissing: { needsHuman: true, description: 'no Cloudflare token is configured' },
+      AuthenticationFailed: { needsHuman: true, description: 'Cloudflare rejected the token' },
+    },
     invalidate: () => cache.invalidate(),
   };
 }

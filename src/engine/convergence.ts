@@ -1,19 +1,17 @@
 // Convergence verdicts for `apply`: done, needs a human, or still progressing, per object.
 import { READY, STALLED, SYNCED, getCondition } from './conditions.js';
 import type { ObjectState } from './state.js';
+import { ENGINE_REASONS, needsHuman, type ReasonCatalog } from './reasons.js';
 
 export type Verdict = 'done' | 'blocked' | 'progressing';
 
-/** Synced=False reasons that only a human can move forward. */
-const HUMAN_REASONS = new Set(['ReplacementRequired', 'DeletionProtected', 'ReconcilePaused', 'DeletionHeld']);
-
-/** verdict classifies one object: Ready and Synced at its generation, waiting for a human, or still converging. */
-export function verdict(st: ObjectState | undefined, desiredPresent: boolean): Verdict {
+/** verdict classifies one object: Ready and Synced at its generation, waiting for a human (by the catalog), or still converging. */
+export function verdict(st: ObjectState | undefined, desiredPresent: boolean, catalog: ReasonCatalog = ENGINE_REASONS): Verdict {
   if (!st) return desiredPresent ? 'progressing' : 'done';
   const c = st.status.conditions;
   if (getCondition(c, STALLED)?.status === 'True') return 'blocked';
   const synced = getCondition(c, SYNCED);
-  if (synced?.status === 'False' && HUMAN_REASONS.has(synced.reason)) return 'blocked';
+  if (synced?.status === 'False' && needsHuman(catalog, synced.reason)) return 'blocked';
   if (st.removed) return 'progressing';
   const ready = getCondition(c, READY);
   const current = st.status.observedGeneration === st.generation && ready?.observedGeneration === st.generation;

@@ -11,6 +11,7 @@ import { READY, SYNCED, getCondition, setCondition } from './conditions.js';
 import { addEvent, type ObjectState, type StateStore } from './state.js';
 import { ObjectIndex, type DesiredSource } from './object-index.js';
 import { hashValue } from './hash.js';
+import { ENGINE_REASONS, mergeCatalogs, type ReasonCatalog } from './reasons.js';
 import { DeletionHold, type ConfirmResult, type HoldChange } from './prune-guard.js';
 
 export const DEFAULT_SETTINGS: KindSettings = { concurrency: 2, resyncMs: 600_000, backoffBaseMs: 2_000, backoffCapMs: 600_000 };
@@ -113,6 +114,9 @@ export class Manager {
   }
 
   get kinds(): string[] { return [...this.#kinds.keys()]; }
+
+  /** reasons is the engine's reasons catalog merged with every kind's. */
+  get reasons(): ReasonCatalog { return mergeCatalogs(ENGINE_REASONS, ...this.#o.reconcilers.map((r) => r.reasons)); }
 
   /** handles tells whether a key's kind has a controller. */
   handles(key: string): boolean { return this.#kinds.has(parseKey(key).kind); }

@@ -4,6 +4,7 @@ import type { ConditionInput } from './conditions.js';
 import type { DesiredObject, Resource } from './types.js';
 import type { ObjectStatus } from './state.js';
 import type { Logger } from '../obs/log.js';
+import type { ReasonCatalog } from './reasons.js';
 
 /** KindSettings tune one controller's queue; every field has a default in the engine. */
 export interface KindSettings {
@@ -99,6 +100,8 @@ export interface PlanContext {
 export interface Reconciler {
   readonly kind: string;
   readonly settings?: Partial<KindSettings>;
+  /** The reasons this kind writes; merged with the engine's own (ENGINE_REASONS). */
+  readonly reasons?: ReasonCatalog;
   reconcile(ctx: ReconcileContext): Promise<ReconcileResult>;
   /** plan reports what reconcile would do, with zero writes. */
   plan?(ctx: PlanContext): Promise<PlanItem>;
