@@ -329,7 +329,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
 export function dnsRecordsFor(owner: string, dns: { zone: string; name: string; ipv6?: boolean }, deletionPolicy: 'Delete' | 'Orphan'): Resource[] {
   const mk = (suffix: string, type: 'A' | 'AAAA', address: 'ipv4' | 'ipv6'): Resource => ({
     apiVersion: 'livchat.ai/v1alpha1', kind: 'DNSRecord',
-    metadata: { name: `${owner}-${suffix}` },
+    metadata: { name: suffix },
     spec: { zone: dns.zone, name: dns.name, type, contentFrom: { server: owner, address }, ttl: 'auto', deletionPolicy },
   });
   return dns.ipv6 ? [mk('a', 'A', 'ipv4'), mk('aaaa', 'AAAA', 'ipv6')] : [mk('a', 'A', 'ipv4')];

@@ -39,6 +39,8 @@ export interface ObjectState {
   owner?: OwnerReference;
   /** Set when the desired object is gone and cleanup is pending. */
   removed?: boolean;
+  /** The external resource is gone; the state stays until the owned children's cleanup is done. */
+  deleted?: boolean;
   createdAt: string;
   status: ObjectStatus;
   /** Controller-private durable data (create-pending marks, external ids, pinned host keys). */
