@@ -1,46 +1,20 @@
 // The controller manager: the public façade over the kinds' loops, the object graph, removals and the deletion hold.
-import type { Clock } from './clock.js';
-import type { Logger } from '../obs/log.js';
-import type { Metrics } from '../obs/metrics.js';
-import type { KindSettings, Reconciler } from './reconciler.js';
+import { DEFAULT_SETTINGS, type ManagerOptions } from './manager-options.js';
 import { parseKey } from './types.js';
 import { PRIORITY_LOW, PRIORITY_NORMAL } from './workqueue.js';
 import type { StateStore } from './state.js';
-import { ObjectIndex, type DesiredSource } from './object-index.js';
+import { ObjectIndex } from './object-index.js';
 import { DeletionHold, type ConfirmResult, type HoldChange } from './prune-guard.js';
 import { ENGINE_REASONS, mergeCatalogs, type ReasonCatalog } from './reasons.js';
 import { ObjectGraph } from './graph.js';
-import { RemovalGrace, memoryMarks, type RemovalMarks } from './removal.js';
+import { RemovalGrace, memoryMarks } from './removal.js';
 import { ControllerLoop } from './controller-loop.js';
 import { ObjectGauges } from './gauges.js';
 import type { EngineCore } from './core.js';
 
 export { REMOVAL_GRACE_MS, DEFAULT_REMOVAL_GRACE_MS, type RemovalMarks } from './removal.js';
 
-export const DEFAULT_SETTINGS: KindSettings = { concurrency: 2, resyncMs: 600_000, backoffBaseMs: 2_000, backoffCapMs: 600_000 };
-
-export interface ManagerOptions {
-  reconcilers: Reconciler[];
-  desired: DesiredSource;
-  store: StateStore;
-  clock: Clock;
-  log: Logger;
-  instance: string;
-  metrics?: Metrics;
-  /** Git commit of the desired directory, recorded as lastAppliedRevision. */
-  revision?: () => string | undefined;
-  /** Per-kind overrides of the reconcilers' own settings. */
-  settings?: Record<string, Partial<KindSettings>>;
-  random?: () => number;
-  /** How long one scope's terminal event is not repeated (ms). @default 3600000 */
-  scopeEventWindowMs?: number;
-  /** Removal grace in ms: one figure for every kind, or per kind (missing kinds use the defaults). 0 acts at once (apply). */
-  removalGraceMs?: number | Record<string, number>;
-  /** Where first sightings of removals persist. @default in memory */
-  removalMarks?: RemovalMarks;
-  /** Hold mass deletions until confirmed. @default true */
-  holdMassDeletions?: boolean;
-}
+export { DEFAULT_SETTINGS, type ManagerOptions } from './manager-options.js';
 
 /** Manager runs every kind's controller over the object index and persists status. */
 export class Manager {
