@@ -14,9 +14,12 @@ export const ENGINE_REASONS: ReasonCatalog = {
   ReconcileSuccess: { needsHuman: false, description: 'the last round trip succeeded' },
   ReconcileError: { needsHuman: false, description: 'an unclassified failure; retried with backoff' },
   ReconcilePaused: { needsHuman: true, description: 'the livchat.ai/paused annotation stops all writes' },
+  Paused: { needsHuman: false, description: 'event: reconciliation paused by annotation' },
   DeletionHeld: { needsHuman: true, description: 'a mass deletion waits for `livchat confirm-deletions`' },
   Deleted: { needsHuman: false, description: 'the external resource is gone' },
-  Succeeded: { needsHuman: false, description: 'no work in progress' },
+  WaitingForDependents: { needsHuman: false, description: 'a removal waits until the removed objects depending on it are deleted' },
+  DeletingChildren: { needsHuman: false, description: 'the resource is gone; its owned objects are being cleaned up' },
+  OwnedObjectClash: { needsHuman: true, description: 'a derived object clashes with an object defined elsewhere' },
 };
 
 /** mergeCatalogs combines the engine's catalog with each kind's; the first definition wins, so a kind cannot redefine an engine reason. */

@@ -21,7 +21,7 @@ function files(dir: string): string[] {
 /** reasonsIn finds reason literals: error constructors (also across lines), `reason: '…'` inputs and progress phases. */
 function reasonsIn(src: string): Set<string> {
   const out = new Set<string>();
-  for (const re of [/new (?:TerminalError|WaitError|RetryableError)\(\s*'([A-Za-z]+)'/g, /reason: '([A-Za-z]+)'/g, /progress\(\s*'([A-Za-z]+)'/g]) {
+  for (const re of [/new (?:TerminalError|WaitError|RetryableError)\(\s*'([A-Za-z]+)'/g, /reason: '([A-Za-z]+)'/g, /phase: '([A-Za-z]+)'/g, /progress\(\s*'([A-Za-z]+)'/g, /addEvent\([^,]+,\s*'(?:Normal|Warning)',\s*'([A-Za-z]+)'/g]) {
     for (const m of src.matchAll(re)) out.add(m[1]!);
   }
   return out;
