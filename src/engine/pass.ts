@@ -45,7 +45,8 @@ export async function runPass(core: EngineCore, r: Reconciler, p: PassInput): Pr
   }
   metrics?.recordReconcile(kind, outcome.kind === 'deleted' ? 'success' : outcome.kind, (clock.monotonic() - started) / 1000);
 
-  graph.setDependencies(key, deps);
+  // A removed object keeps the edges it had while present: its deletion must still re-queue what it depended on.
+  graph.setDependencies(key, p.desired ? deps : new Set([...graph.dependenciesOf(key), ...deps]));
   if (outcome.kind === 'deleted') {
     finishDeletion(core, key, outcome, result?.childrenPolicy);
     return undefined;

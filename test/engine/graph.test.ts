@@ -71,7 +71,8 @@ describe('object graph', () => {
   it('deletes a removed dependent before the removed object it depends on', async () => {
     const t = engine({
       Server: async (ctx) => (ctx.desired ? ok(ctx) : gone(ctx)),
-      DNSRecord: async (ctx) => { ctx.dependency('Server/s'); return ctx.desired ? ok(ctx) : gone(ctx); },
+      // Like the DNS controller, the record reads its Server only while present; its edge still orders the deletion.
+      DNSRecord: async (ctx) => { if (!ctx.desired) return gone(ctx); ctx.dependency('Server/s'); return ok(ctx); },
     });
     const s = t.source.put('Server', 's', {});
     const r = t.source.put('DNSRecord', 'r', {});
@@ -81,6 +82,7 @@ describe('object graph', () => {
     t.source.remove(r);
     t.mgr.desiredChanged([s, r]);
     await t.mgr.idle();
+    // Both are gone without any clock advance: the record's deletion re-queued the Server at once.
     expect(t.calls.filter((c) => c.endsWith(':removed'))).toEqual(['DNSRecord/r:removed', 'Server/s:removed']);
     expect(t.store.keys()).toEqual([]);
   });
