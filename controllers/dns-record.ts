@@ -309,6 +309,18 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     settings: { concurrency: 4, resyncMs, backoffBaseMs: 2000, backoffCapMs: 600_000 },
     reconcile,
     plan: planOne,
+    reasons: {
+      Available: { needsHuman: false, description: 'the record matches the desired state' },
+      Deleted: { needsHuman: false, description: 'the record is gone' },
+      Conflict: { needsHuman: false, description: 'an unowned record holds the name; adopt it or remove it' },
+      ZoneNotFound: { needsHuman: false, description: 'the zone is not in the Cloudflare account' },
+      QuotaExceeded: { needsHuman: false, description: 'the zone has no room for another record' },
+      InvalidRecord: { needsHuman: false, description: 'Cloudflare rejected the record' },
+      WaitingForServer: { needsHuman: false, description: 'the Server this record points at has no address yet' },
+      WaitingForConsistency: { needsHuman: false, description: 'a write is not visible in the list yet' },
+      CredentialsMissing: { needsHuman: true, description: 'no Cloudflare token is configured' },
+      AuthenticationFailed: { needsHuman: true, description: 'Cloudflare rejected the token' },
+    },
     invalidate: () => cache.invalidate(),
   };
 }
@@ -317,7 +329,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
 export function dnsRecordsFor(owner: string, dns: { zone: string; name: string; ipv6?: boolean }, deletionPolicy: 'Delete' | 'Orphan'): Resource[] {
   const mk = (suffix: string, type: 'A' | 'AAAA', address: 'ipv4' | 'ipv6'): Resource => ({
     apiVersion: 'livchat.ai/v1alpha1', kind: 'DNSRecord',
-    metadata: { name: `${owner}-${suffix}` },
+    metadata: { name: suffix },
     spec: { zone: dns.zone, name: dns.name, type, contentFrom: { server: owner, address }, ttl: 'auto', deletionPolicy },
   });
   return dns.ipv6 ? [mk('a', 'A', 'ipv4'), mk('aaaa', 'AAAA', 'ipv6')] : [mk('a', 'A', 'ipv4')];

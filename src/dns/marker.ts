@@ -11,7 +11,7 @@ export const MARKER_MAX = 48;
 
 const LABEL = '[a-z0-9](?:[a-z0-9-]*[a-z0-9])?';
 // Whole tokens only: a token is the entire run between whitespace, so `web1` never matches inside `web10`.
-const READABLE_RE = new RegExp(`^livchat:(${LABEL}):DNSRecord/(${LABEL})$`);
+const READABLE_RE = new RegExp(`^livchat:(${LABEL}):DNSRecord/(${LABEL}(?:\\.${LABEL})*)$`);
 const HASH_RE = /^livchat:#[0-9a-f]{24}$/;
 
 /**

@@ -24,10 +24,12 @@ export interface ConditionInput {
 export const READY = 'Ready';
 /** Synced: the last round trip with the provider succeeded and matches the current generation. */
 export const SYNCED = 'Synced';
+/** Reconciling (negative polarity, present only when True, as kstatus): work is in progress; reason = the step. */
+export const RECONCILING = 'Reconciling';
 /** Stalled (negative polarity, present only when True): a human must act before anything is retried. */
 export const STALLED = 'Stalled';
 
-const ORDER = [STALLED, READY, SYNCED];
+const ORDER = [STALLED, READY, SYNCED, RECONCILING];
 const REASON_RE = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/;
 
 /** setCondition returns a new list with the condition set; lastTransitionTime moves only when status changes. */

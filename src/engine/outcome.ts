@@ -1,7 +1,8 @@
-// Pure mapping from a reconcile's result or error to status conditions and the next schedule.
+// Pure mapping from a reconcile's result or error to the next schedule, with its conditions from summarize.
 import { DomainError, RetryableError, TerminalError, WaitError } from './errors.js';
 import { ERROR_POLICY } from './error-policy.js';
-import { READY, STALLED, SYNCED, getCondition, removeCondition, setCondition, type Condition } from './conditions.js';
+import type { Condition } from './conditions.js';
+import { summarize } from './summarize.js';
 import type { ReconcileResult } from './reconciler.js';
 
 /** OutcomeKind is the metric label of one reconcile. */
@@ -27,9 +28,8 @@ export interface Outcome {
 
 /** fromResult maps a successful reconcile. */
 export function fromResult(prev: readonly Condition[], r: ReconcileResult, gen: number, now: Date): Outcome {
-  let c = removeCondition(prev, STALLED);
-  c = setCondition(c, READY, r.ready, now, gen);
-  c = setCondition(c, SYNCED, r.synced ?? { status: 'True', reason: 'ReconcileSuccess', message: '' }, now, gen);
+  const inProgress = !r.deleted && r.requeueAfterMs !== undefined;
+  const c = summarize(prev, { type: 'done', ready: r.ready, ...(r.synced ? { synced: r.synced } : {}), inProgress }, gen, now);
   if (r.deleted) return { kind: 'deleted', conditions: c, schedule: { type: 'none' } };
   if (r.requeueAfterMs !== undefined) return { kind: 'requeue_after', conditions: c, schedule: { type: 'after', ms: r.requeueAfterMs } };
   return { kind: 'success', conditions: c, schedule: { type: 'resync' } };
@@ -37,10 +37,8 @@ export function fromResult(prev: readonly Condition[], r: ReconcileResult, gen: 
 
 /** fromError maps a thrown error by its class: waiting, terminal, or retryable. */
 export function fromError(prev: readonly Condition[], err: unknown, gen: number, now: Date): Outcome {
-  let c = removeCondition(prev, STALLED);
   if (err instanceof WaitError) {
-    c = setCondition(c, READY, { status: 'False', reason: err.reason, message: err.message }, now, gen);
-    c = setCondition(c, SYNCED, { status: 'True', reason: 'ReconcileSuccess', message: '' }, now, gen);
+    const c = summarize(prev, { type: 'waiting', reason: err.reason, message: err.message }, gen, now);
     return { kind: 'wait', conditions: c, schedule: { type: 'after', ms: err.afterMs }, waitingOn: err.waitingOn };
   }
   if (err instanceof DomainError) {
@@ -51,9 +49,7 @@ export function fromError(prev: readonly Condition[], err: unknown, gen: number,
       : new RetryableError(p.reason, err.message, { ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}), cause: err });
   }
   if (err instanceof TerminalError) {
-    c = setCondition(c, STALLED, { status: 'True', reason: err.reason, message: err.message }, now, gen);
-    c = setCondition(c, READY, { status: 'False', reason: err.reason, message: err.message }, now, gen);
-    c = setCondition(c, SYNCED, { status: 'False', reason: err.reason, message: err.message }, now, gen);
+    const c = summarize(prev, { type: 'stalled', reason: err.reason, message: err.message }, gen, now);
     return {
       kind: 'terminal', conditions: c, schedule: { type: 'none' },
       event: { type: 'Warning', reason: err.reason, message: err.message },
@@ -62,9 +58,7 @@ export function fromError(prev: readonly Condition[], err: unknown, gen: number,
   }
   const reason = err instanceof RetryableError ? err.reason : 'ReconcileError';
   const message = err instanceof Error ? err.message : String(err);
-  // A failed round trip leaves Ready as it was (a running server stays usable); unknown if never observed.
-  if (!getCondition(c, READY)) c = setCondition(c, READY, { status: 'Unknown', reason, message }, now, gen);
-  c = setCondition(c, SYNCED, { status: 'False', reason, message }, now, gen);
+  const c = summarize(prev, { type: 'failed', reason, message }, gen, now);
   const minMs = err instanceof RetryableError ? err.retryAfterMs ?? 0 : 0;
   return { kind: 'error', conditions: c, schedule: { type: 'backoff', minMs }, event: { type: 'Warning', reason, message } };
 }

@@ -2,6 +2,7 @@
 import type { Manager } from './manager.js';
 import type { PlanItem, Reconciler } from './reconciler.js';
 import { parseKey } from './types.js';
+import { dependencyReader } from './depend.js';
 
 /** planAll walks desired and persisted objects and collects each controller's plan; nothing is written. */
 export async function planAll(mgr: Manager, reconcilers: Reconciler[], instance: string, signal: AbortSignal): Promise<PlanItem[]> {
@@ -19,11 +20,11 @@ export async function planAll(mgr: Manager, reconcilers: Reconciler[], instance:
       out.push(await r.plan({
         key, desired, object, generation, signal, instance,
         internal: st?.internal ?? {}, status: st?.status,
-        dependency: (k) => {
+        ...dependencyReader((k) => {
           const d = mgr.index.get(k);
           const s = mgr.store.get(k);
           return { exists: !!d, ...(s ? { status: s.status } : {}), ...(d ? { object: d.object } : {}) };
-        },
+        }),
       }));
     } catch (err) {
       out.push({ key, action: 'blocked', message: (err as Error).message });

@@ -2,8 +2,9 @@
 import type { Clock } from './clock.js';
 import type { ConditionInput } from './conditions.js';
 import type { DesiredObject, Resource } from './types.js';
-import type { ObjectStatus } from '../store/status-store.js';
+import type { ObjectStatus } from './state.js';
 import type { Logger } from '../obs/log.js';
+import type { ReasonCatalog } from './reasons.js';
 
 /** KindSettings tune one controller's queue; every field has a default in the engine. */
 export interface KindSettings {
@@ -24,8 +25,31 @@ export interface DependencyView {
   object?: Resource;
 }
 
+/**
+ * KindObserved maps a kind to the type of its `status.observed`; each kind adds itself by declaration merging:
+ * `declare module '…/src/engine/reconciler.js' { interface KindObserved { Server: ServerObserved } }`.
+ */
+export interface KindObserved {}
+
+/** ObservedKind is a kind that declared its observed type. */
+export type ObservedKind = keyof KindObserved & string;
+
+/** Dependency is what `depend(kind, name)` returns: a DependencyView with the kind's observed fields typed. */
+export interface Dependency<K extends ObservedKind> extends DependencyView {
+  /** The dependency's observed fields (partial: an object being created has not observed everything yet). */
+  observed: Partial<KindObserved[K]> | undefined;
+}
+
+/** DependencyReader is the dependency part shared by reconcile and plan contexts. */
+export interface DependencyReader {
+  /** dependency registers that this object follows another; its status changes requeue this one at once. */
+  dependency(key: string): DependencyView;
+  /** depend is dependency() with a typed kind and its observed fields checked by the compiler. */
+  depend<K extends ObservedKind>(kind: K, name: string): Dependency<K>;
+}
+
 /** ReconcileContext gives a reconcile everything it may touch besides its provider port. */
-export interface ReconcileContext {
+export interface ReconcileContext extends DependencyReader {
   readonly key: string;
   readonly kind: string;
   readonly name: string;
@@ -48,9 +72,7 @@ export interface ReconcileContext {
   event(type: 'Normal' | 'Warning', reason: string, message: string): void;
   /** progress updates the phase shown by `apply` and `describe`. */
   progress(phase: string, message?: string): void;
-  /** dependency registers that this object follows another; its status changes requeue this one at once. */
-  dependency(key: string): DependencyView;
-  /** own declares the complete set of derived objects this object asks for. */
+  /** own declares the complete set of derived objects (with local names; the engine derives their keys). */
   own(children: Resource[]): void;
 }
 
@@ -83,7 +105,7 @@ export interface PlanItem {
 }
 
 /** PlanContext is what a controller's plan sees: desired objects and persisted state, read-only. */
-export interface PlanContext {
+export interface PlanContext extends DependencyReader {
   readonly desired: DesiredObject | undefined;
   readonly object: Resource;
   readonly key: string;
@@ -92,13 +114,14 @@ export interface PlanContext {
   readonly status: Readonly<ObjectStatus> | undefined;
   readonly instance: string;
   readonly signal: AbortSignal;
-  dependency(key: string): DependencyView;
 }
 
 /** Reconciler is one controller: a kind, its settings, and its reconcile. */
 export interface Reconciler {
   readonly kind: string;
   readonly settings?: Partial<KindSettings>;
+  /** The reasons this kind writes; merged with the engine's own (ENGINE_REASONS). */
+  readonly reasons?: ReasonCatalog;
   reconcile(ctx: ReconcileContext): Promise<ReconcileResult>;
   /** plan reports what reconcile would do, with zero writes. */
   plan?(ctx: PlanContext): Promise<PlanItem>;

@@ -6,6 +6,8 @@ export const API_VERSION = 'livchat.ai/v1alpha1';
 export const ANNOTATION_PAUSED = 'livchat.ai/paused';
 /** Annotation that allows taking over an existing, unowned external resource. */
 export const ANNOTATION_ADOPT = 'livchat.ai/adopt';
+/** Annotation on a derived object: the comma-separated names it had under the old `<owner>-<local>` scheme. */
+export const ANNOTATION_FORMER_NAMES = 'livchat.ai/former-names';
 /** Annotation approving a replacement for one exact generation. */
 export const ANNOTATION_APPROVE_REPLACE = 'livchat.ai/approve-replace';
 

@@ -121,7 +121,6 @@ export class WorkQueue {
 
   get depth(): number { return this.#q.size; }
   get active(): number { return this.#active; }
-  isBusy(key: string): boolean { return this.#state.has(key); }
 
   /** onIdle resolves when nothing is queued or running (delayed adds are not waited for). */
   onIdle(): Promise<void> { return this.#q.onIdle(); }

@@ -94,7 +94,7 @@ async function route(opts: HttpOptions, req: IncomingMessage, res: ServerRespons
     }
     if (path === '/api/v1/objects') return send(res, 200, toList(opts.objects()));
     if (path === '/api/v1/deletions/held' && opts.heldDeletions) return send(res, 200, { held: opts.heldDeletions() });
-    const m = /^\/api\/v1\/objects\/([A-Za-z]+)(?:\/([a-z0-9-]+))?$/.exec(path);
+    const m = /^\/api\/v1\/objects\/([A-Za-z]+)(?:\/([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?))?$/.exec(path);
     if (m) {
       const items = opts.objects().filter((s) => parseKey(s.key).kind.toLowerCase() === m[1]!.toLowerCase());
       if (!m[2]) return send(res, 200, toList(items));

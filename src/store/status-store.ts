@@ -5,58 +5,12 @@ import { createHash } from 'node:crypto';
 import { writeFileAtomic } from './atomic.js';
 import { realClock, type Clock } from '../engine/clock.js';
 import { secrets, type SecretRegistry } from '../obs/redact.js';
-import type { Condition } from '../engine/conditions.js';
-import type { OwnerReference, Resource, SourceRef } from '../engine/types.js';
+import type { ObjectState, StateStore } from '../engine/state.js';
 import { parseKey } from '../engine/types.js';
 
-/** EventRecord is one deduplicated event: repeats bump count and lastTimestamp. */
-export interface EventRecord {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  count: number;
-  firstTimestamp: string;
-  lastTimestamp: string;
-}
+// The state types and addEvent belong to the engine (the store implements its port); re-exported for callers.
+export { addEvent, type EventRecord, type ObjectState, type ObjectStatus } from '../engine/state.js';
 
-/** ObjectStatus is the user-visible status of one object. */
-export interface ObjectStatus {
-  observedGeneration?: number;
-  conditions: Condition[];
-  /** Kind-specific observed fields (ids, addresses, …). */
-  observed?: Record<string, unknown>;
-  /** What the object is doing now, shown by `apply` and `describe`. */
-  phase?: string;
-  progress?: string;
-  /** Keys this object waits on. */
-  waitingOn?: string[];
-  lastAppliedRevision?: string;
-  lastReconcileTime?: string;
-  events: EventRecord[];
-}
-
-/** ObjectState is everything the daemon persists for one object. */
-export interface ObjectState {
-  key: string;
-  generation: number;
-  specHash: string;
-  /** The last desired object seen, kept so a removed file can still be deleted by its rules. */
-  last?: Resource;
-  source?: SourceRef;
-  owner?: OwnerReference;
-  /** Set when the desired object is gone and cleanup is pending. */
-  removed?: boolean;
-  createdAt: string;
-  status: ObjectStatus;
-  /** Controller-private durable data (create-pending marks, external ids, pinned host keys). */
-  internal: Record<string, unknown>;
-  /** The generation and metadata hash at which the object stalled; no retries until they change. */
-  stalled?: { generation: number; metaHash: string; scope?: string };
-  /** Objects this one owns (derived objects), persisted so a restart keeps them. */
-  owned?: Resource[];
-}
-
-const MAX_EVENTS = 20;
 /** The batched file of last-reconcile times: a converged resync updates it instead of every object's file. */
 export const CHECKED_FILE = 'last-reconcile.json';
 
@@ -99,7 +53,7 @@ const defaultWriter = (path: string, data: string): void => {
 };
 
 /** StatusStore keeps ObjectStates in memory and mirrors every change to `<dir>/objects/<Kind>/<name>.json`. */
-export class StatusStore {
+export class StatusStore implements StateStore {
   readonly #root: string;
   readonly #dir: string;
   readonly #o: StatusStoreOptions;
@@ -342,20 +296,6 @@ function removeStaleTemps(objectsDir: string): void {
       }
     }
   }
-}
-
-/** addEvent records an event, merging it into an identical recent one. */
-export function addEvent(status: ObjectStatus, type: EventRecord['type'], reason: string, message: string, now: Date): void {
-  const ts = now.toISOString();
-  const same = status.events.find((e) => e.type === type && e.reason === reason && e.message === message);
-  if (same) {
-    same.count++;
-    same.lastTimestamp = ts;
-    status.events = [...status.events.filter((e) => e !== same), same];
-  } else {
-    status.events.push({ type, reason, message, count: 1, firstTimestamp: ts, lastTimestamp: ts });
-  }
-  if (status.events.length > MAX_EVENTS) status.events.splice(0, status.events.length - MAX_EVENTS);
 }
 
 /** ensureStateDir creates the state directory with private permissions, and tightens an existing one to 0700. */

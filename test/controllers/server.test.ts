@@ -102,7 +102,7 @@ describe('Server controller', () => {
     expect(s!.userData).toContain('ssh_keys');
     expect(st.internal.hostKey).toMatch(/^ssh-ed25519 /);
     expect(t.hetzner.sshKeys.size).toBe(1);
-    const a = t.store.get("DNSRecord/prod-a")!;
+    const a = t.store.get("DNSRecord/server.prod.a")!;
     expect(a.owner).toEqual({ kind: 'Server', name: 'prod' });
     expect(dnsRecords(t)).toMatchObject([{ type: 'A', name: 'prod.example.com', content: st.status.observed!.ipv4 }]);
     const before = writes(t.server);
@@ -178,7 +178,7 @@ describe('Server controller', () => {
     t.hetzner.settle();
     expect(servers(t).filter((s) => s.status !== 'deleting')).toHaveLength(0);
     expect(t.store.get(key)).toBeUndefined();
-    expect(t.store.get('DNSRecord/prod-a')).toBeUndefined();
+    expect(t.store.get('DNSRecord/server.prod.a')).toBeUndefined();
     expect(dnsRecords(t)).toHaveLength(0);
     await secondPass(t);
   });

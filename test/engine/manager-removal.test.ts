@@ -153,7 +153,7 @@ describe('removal grace', () => {
       reconcile: async (ctx) => {
         calls.push(`${ctx.key}:${ctx.desired ? 'present' : 'removed'}`);
         if (!ctx.desired) return { ready: { status: 'False', reason: 'Deleted' }, deleted: true };
-        ctx.own([{ apiVersion: API_VERSION, kind: 'DNSRecord', metadata: { name: `${ctx.name}-a` }, spec: {} }]);
+        ctx.own([{ apiVersion: API_VERSION, kind: 'DNSRecord', metadata: { name: 'a' }, spec: {} }]);
         return { ready: { status: 'True', reason: 'Available' } };
       },
     };
@@ -162,19 +162,19 @@ describe('removal grace', () => {
     const key = source.put('Server', 'prod', {});
     mgr.start();
     await mgr.idle();
-    expect(store.get('DNSRecord/prod-a')?.owner).toEqual({ kind: 'Server', name: 'prod' });
+    expect(store.get('DNSRecord/server.prod.a')?.owner).toEqual({ kind: 'Server', name: 'prod' });
     source.remove(key);
     mgr.desiredChanged([key]);
     await mgr.idle();
     clock.advance(599_999);
     await mgr.idle();
-    expect(store.get('DNSRecord/prod-a')).toBeDefined();
+    expect(store.get('DNSRecord/server.prod.a')).toBeDefined();
     expect(calls.filter((c) => c.endsWith(':removed'))).toEqual([]);
     clock.advance(1);
     await mgr.idle();
     // The owner went after its grace, and its record right after it, with no grace of its own.
-    expect(calls.filter((c) => c.endsWith(':removed'))).toEqual(['Server/prod:removed', 'DNSRecord/prod-a:removed']);
-    expect(store.get('DNSRecord/prod-a')).toBeUndefined();
+    expect(calls.filter((c) => c.endsWith(':removed'))).toEqual(['Server/prod:removed', 'DNSRecord/server.prod.a:removed']);
+    expect(store.get('DNSRecord/server.prod.a')).toBeUndefined();
   });
 });
 

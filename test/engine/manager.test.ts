@@ -172,7 +172,7 @@ describe('Manager', () => {
     const t = setup({
       Parent: async (ctx) => {
         if (!ctx.desired) return { ready: { status: 'False', reason: 'Deleted' }, deleted: true };
-        ctx.own([{ apiVersion: API_VERSION, kind: 'Child', metadata: { name: `${ctx.name}-c` }, spec: { deletionPolicy: 'Delete' } }]);
+        ctx.own([{ apiVersion: API_VERSION, kind: 'Child', metadata: { name: 'c' }, spec: { deletionPolicy: 'Delete' } }]);
         return ok(ctx);
       },
       Child: async (ctx) => (ctx.desired ? ok(ctx) : { ready: { status: 'False', reason: 'Deleted' }, deleted: true }),
@@ -180,7 +180,7 @@ describe('Manager', () => {
     const pkey = t.source.put('Parent', 'p', {});
     t.mgr.start();
     await t.settle();
-    const child = t.store.get('Child/p-c')!;
+    const child = t.store.get('Child/parent.p.c')!;
     expect(child.owner).toEqual({ kind: 'Parent', name: 'p' });
     expect(getCondition(child.status.conditions, READY)?.status).toBe('True');
     expect(t.store.get(pkey)!.owned).toHaveLength(1);
@@ -188,7 +188,7 @@ describe('Manager', () => {
     t.mgr.desiredChanged([pkey]);
     await t.settle();
     expect(t.store.get(pkey)).toBeUndefined();
-    expect(t.store.get('Child/p-c')).toBeUndefined();
+    expect(t.store.get('Child/parent.p.c')).toBeUndefined();
   });
 
   it('requeues dependents at once when a dependency status changes', async () => {

@@ -125,4 +125,8 @@ describe('WorkQueue', () => {
     clock.advance(30_000);
     expect(await done).toBe(false);
   });
+
+  it('has no isBusy: the engine never asked, so the dead method is gone', () => {
+    expect('isBusy' in WorkQueue.prototype).toBe(false);
+  });
 });

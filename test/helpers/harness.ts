@@ -42,12 +42,12 @@ export function count(server: SimServer, route: string): number {
   return server.requests().byRoute[route] ?? 0;
 }
 
-/** startManager runs reconcilers over an in-memory desired source on a manual clock. */
-export function startManager(reconcilers: Reconciler[], instance = 'test') {
+/** startManager runs reconcilers over an in-memory desired source on a manual clock; pass stateDir to restart on existing state. */
+export function startManager(reconcilers: Reconciler[], instance = 'test', stateDir = mkdtempSync(join(tmpdir(), 'lc-ctl-'))) {
   const clock = new ManualClock();
   const source = new MemorySource();
-  const stateDir = mkdtempSync(join(tmpdir(), 'lc-ctl-'));
   const store = new StatusStore(stateDir);
+  store.load();
   // Controller tests delete at once: the removal grace and the mass-deletion hold are tested in test/engine/manager*.
   const mgr = new Manager({ reconcilers, desired: source, store, clock, log: createLogger({ level: 'silent' }), instance, metrics: createMetrics(), removalGraceMs: 0, holdMassDeletions: false });
   return { clock, source, store, mgr, stateDir };

@@ -43,7 +43,7 @@ const apply: CommandFn = async (io, g, args, opts) => {
     const last = new Map<string, string>();
     const keys = (): string[] => [...new Set([...mgr.index.list().map((o) => o.key), ...store.keys()])].filter((k) => mgr.handles(k)).sort();
     const verdicts = (): Map<string, Verdict> => new Map(keys().map((k) => [k,
-      held.has(k) ? 'blocked' : seen.has(k) ? verdict(store.get(k), !!mgr.index.get(k)) : 'progressing']));
+      held.has(k) ? 'blocked' : seen.has(k) ? verdict(store.get(k), !!mgr.index.get(k), mgr.reasons) : 'progressing']));
     const print = (): void => {
       const v = verdicts();
       if (tty) {
