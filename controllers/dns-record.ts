@@ -1,7 +1,7 @@
 // DNSRecord controller: observe the zone cache, diff against the normalised spec, write through the DNS port, summarise.
 import type { PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../src/engine/reconciler.js';
 import { TerminalError, WaitError } from '../src/engine/errors.js';
-import { ANNOTATION_ADOPT, type Resource } from '../src/engine/types.js';
+import { ANNOTATION_ADOPT, ANNOTATION_FORMER_NAMES, type Resource } from '../src/engine/types.js';
 import type { Clock } from '../src/engine/clock.js';
 import {
   MULTI_VALUE, diffRecord, normalizeContent, normalizeZone, ownerMarker, parseOwner, wanted,
@@ -57,10 +57,23 @@ export function canCoexist(a: { type: string; name: string }, b: { type: string;
   return true;
 }
 
+/** formerNamesOf reads the names the engine gave this derived object before (livchat.ai/former-names). */
+export function formerNamesOf(object: Resource): string[] {
+  const raw = object.metadata.annotations?.[ANNOTATION_FORMER_NAMES];
+  return raw ? raw.split(',').map((n) => n.trim()).filter((n) => n && n !== object.metadata.name) : [];
+}
+
+/** ownedBy lists the records carrying this object's marker, or the marker of one of its former names. */
+function ownedBy(view: ZoneView, instance: string, name: string, former: readonly string[]): ObservedRecord[] {
+  const out = new Map<string, ObservedRecord>();
+  for (const n of [name, ...former]) for (const r of view.owned(ownerMarker(instance, n))) out.set(r.id, r);
+  return [...out.values()];
+}
+
 /** decide is the pure diff: desired × zone records (an indexed view or a plain array) → one action. */
-export function decide(want: WantedRecord, records: ObservedRecord[] | ZoneView, instance: string, name: string, adopt: boolean): DnsAction {
+export function decide(want: WantedRecord, records: ObservedRecord[] | ZoneView, instance: string, name: string, adopt: boolean, former: readonly string[] = []): DnsAction {
   const view = Array.isArray(records) ? viewOf(records) : records;
-  const ours = view.owned(ownerMarker(instance, name));
+  const ours = ownedBy(view, instance, name, former);
   const mine = ours.find((r) => r.type === want.type && r.name.toLowerCase() === want.name);
   if (!mine) {
     const other = ours[0];
@@ -69,8 +82,10 @@ export function decide(want: WantedRecord, records: ObservedRecord[] | ZoneView,
   }
   if (mine) {
     const changes = diffRecord(want, mine);
-    if (changes.length === 0) return { type: 'none', record: mine };
-    return { type: 'update', record: mine, want, changes, markerOnly: false, adopt: false };
+    // Marked only under a former name (the engine renamed this derived object): one PATCH moves the marker.
+    const renamed = !isOwnedBy(mine, instance, name);
+    if (changes.length === 0 && !renamed) return { type: 'none', record: mine };
+    return { type: 'update', record: mine, want, changes, markerOnly: renamed && changes.length === 0, adopt: false };
   }
   const sameName = view.at(want.name, want.type);
   const clashing = MULTI_VALUE.has(want.type)
@@ -96,7 +111,10 @@ function conflictMessage(record: ObservedRecord): string {
 }
 
 /** Recallable is what recall() needs to know which record an object last wrote. */
-interface Recallable { status: { observed?: Record<string, unknown> } | undefined; instance: string; name: string }
+interface Recallable { status: { observed?: Record<string, unknown> } | undefined; instance: string; name: string; former: readonly string[] }
+
+/** recallable names an object for recall() and ownership: its status, instance, name and former names. */
+const recallable = (ctx: ReconcileContext): Recallable => ({ status: ctx.status, instance: ctx.instance, name: ctx.name, former: formerNamesOf(ctx.object) });
 
 const isConflict = (err: unknown): boolean => err instanceof TerminalError && err.reason === 'Conflict';
 
@@ -136,10 +154,10 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
   async function recall(ctx: Recallable, zone: string, zoneId: string, records: ZoneView): Promise<boolean> {
     const id = ctx.status?.observed?.['recordId'];
     if (typeof id !== 'string' || ctx.status?.observed?.['zoneId'] !== zoneId) return false;
-    if (records.owned(ownerMarker(ctx.instance, ctx.name)).some((r) => r.id === id)) return false;
+    if (ownedBy(records, ctx.instance, ctx.name, ctx.former).some((r) => r.id === id)) return false;
     const rec = await deps.dns.getRecord(zoneId, id);
     // Only a record that still carries exactly our marker is ours: someone may have taken it over meanwhile.
-    if (!rec || !isOwnedBy(rec, ctx.instance, ctx.name)) return false;
+    if (!rec || ![ctx.name, ...ctx.former].some((n) => isOwnedBy(rec, ctx.instance, n))) return false;
     cache.put(zone, rec);
     return true;
   }
@@ -167,7 +185,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
       // A create retried after a lost response comes back as a duplicate: look again before stalling.
       if (!isConflict(err)) throw err;
       cache.invalidate(zone);
-      const again = decide(want, (await observe(spec)).records, ctx.instance, ctx.name, adopt);
+      const again = decide(want, (await observe(spec)).records, ctx.instance, ctx.name, adopt, formerNamesOf(ctx.object));
       if (again.type === 'none') return again.record;
       if (again.type === 'conflict') throw new TerminalError('Conflict', conflictMessage(again.record), { cause: err });
       // Nothing visible explains the refusal: a record we just deleted still counts, or the list lags behind a create.
@@ -190,12 +208,14 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
 
   async function remove(ctx: ReconcileContext, spec: DnsRecordSpec): Promise<ReconcileResult> {
     const policy = spec.deletionPolicy ?? 'Delete';
-    const { zone, zoneId, records } = await observe(spec, ctx);
+    const me = recallable(ctx);
+    const { zone, zoneId, records } = await observe(spec, me);
     settling.delete(ctx.key);
-    for (const r of records.owned(ownerMarker(ctx.instance, ctx.name))) {
+    for (const r of ownedBy(records, ctx.instance, ctx.name, me.former)) {
       if (policy === 'Orphan') {
-        const patch: Partial<DnsRecordInput> = { comment: withoutMarker(r.comment, ctx.instance, ctx.name) };
-        const mineTags = new Set(ownerTags(ctx.instance, ctx.name));
+        const names = [ctx.name, ...me.former];
+        const patch: Partial<DnsRecordInput> = { comment: names.reduce((c, n) => withoutMarker(c, ctx.instance, n), r.comment ?? '') };
+        const mineTags = new Set(names.flatMap((n) => ownerTags(ctx.instance, n)));
         if (r.tags?.some((t) => mineTags.has(t))) patch.tags = r.tags.filter((t) => !mineTags.has(t));
         cache.put(zone, await deps.dns.editRecord(zoneId, r.id, patch));
         ctx.event('Normal', 'Orphaned', `left ${r.type} ${r.name} in place and removed the ownership marker`);
@@ -212,9 +232,10 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     if (!ctx.desired) return remove(ctx, spec);
     const content = await resolveContent(spec, ctx.dependency);
     const want = wanted(spec, content);
-    const { zone, zoneId, plan, records } = await observe(spec, ctx);
+    const me = recallable(ctx);
+    const { zone, zoneId, plan, records } = await observe(spec, me);
     const adopt = ctx.object.metadata.annotations?.[ANNOTATION_ADOPT] === 'true';
-    const action = decide(want, records, ctx.instance, ctx.name, adopt);
+    const action = decide(want, records, ctx.instance, ctx.name, adopt, me.former);
     const size = () => records.size;
     let record: ObservedRecord;
     switch (action.type) {
@@ -246,15 +267,17 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
         if (action.adopt) {
           patch.comment = withMarker(action.record.comment, ctx.instance, ctx.name, plan);
           if (input.tags) patch.tags = [...(action.record.tags ?? []).filter((t) => !t.startsWith(TAG_INSTANCE) && !t.startsWith(TAG_OBJECT)), ...input.tags];
-        } else if (needsMigration(action.record, ctx.instance, ctx.name)) {
-          // A write happens anyway: bring the marker to the current format in the same PATCH.
+        } else if (needsMigration(action.record, ctx.instance, ctx.name) || !isOwnedBy(action.record, ctx.instance, ctx.name)) {
+          // A write happens anyway (or the object was renamed): bring the marker to the current name and format.
           patch.comment = withMarker(action.record.comment, ctx.instance, ctx.name, plan);
+          if (input.tags) patch.tags = [...(action.record.tags ?? []).filter((t) => !t.startsWith(TAG_INSTANCE) && !t.startsWith(TAG_OBJECT)), ...input.tags];
         }
         if ('proxied' in patch || 'ttl' in patch) { patch.ttl = input.ttl; if (input.proxied !== undefined) patch.proxied = input.proxied; }
         record = await deps.dns.editRecord(zoneId, action.record.id, patch);
         cache.put(zone, record);
         const fields = action.changes.map((c) => c.field);
-        if (action.adopt) ctx.event('Normal', 'Adopted', `took over ${want.type} ${want.name}${fields.length ? ` and changed ${fields.join(', ')}` : ''}`);
+        if (action.markerOnly && !action.adopt) ctx.event('Normal', 'MarkerMoved', `moved the ownership marker of ${want.type} ${want.name} from ${me.former.join(', ')} to ${ctx.name}`);
+        else if (action.adopt) ctx.event('Normal', 'Adopted', `took over ${want.type} ${want.name}${fields.length ? ` and changed ${fields.join(', ')}` : ''}`);
         else if (ctx.status.observedGeneration === ctx.generation) {
           // Same generation as last time yet different: someone changed the record outside livchat.
           ctx.event('Warning', 'DriftCorrected', `record was changed outside livchat; restored ${fields.join(', ')}`);
@@ -275,8 +298,9 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
 
   async function planOne(ctx: PlanContext): Promise<PlanItem> {
     const spec = ctx.object.spec as unknown as DnsRecordSpec;
-    const { zone, records } = await observe(spec, { status: ctx.status, instance: ctx.instance, name: ctx.object.metadata.name });
-    const ours = records.owned(ownerMarker(ctx.instance, ctx.object.metadata.name));
+    const former = formerNamesOf(ctx.object);
+    const { zone, records } = await observe(spec, { status: ctx.status, instance: ctx.instance, name: ctx.object.metadata.name, former });
+    const ours = ownedBy(records, ctx.instance, ctx.object.metadata.name, former);
     if (!ctx.desired) {
       return ours.length
         ? { key: ctx.key, action: 'delete', message: `${spec.deletionPolicy === 'Orphan' ? 'orphan' : 'delete'} ${ours.map((r) => `${r.type} ${r.name}`).join(', ')}` }
@@ -294,11 +318,11 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     }
     const want = wanted(spec, content);
     const adopt = ctx.object.metadata.annotations?.[ANNOTATION_ADOPT] === 'true';
-    const a = decide(want, records, ctx.instance, ctx.object.metadata.name, adopt);
+    const a = decide(want, records, ctx.instance, ctx.object.metadata.name, adopt, former);
     switch (a.type) {
       case 'create': return { key: ctx.key, action: 'create', changes: [{ field: 'content', to: want.content }, { field: 'ttl', to: want.ttl }], message: `${want.type} ${want.name}` };
       case 'recreate': return { key: ctx.key, action: 'update', changes: [{ field: 'type', from: a.record.type, to: want.type }], message: a.coexist ? 'type change: create the new record, then delete the old one' : 'type change: delete and recreate' };
-      case 'update': return { key: ctx.key, action: 'update', changes: a.changes, message: a.adopt ? 'adopt existing record' : undefined };
+      case 'update': return { key: ctx.key, action: 'update', changes: a.changes, message: a.adopt ? 'adopt existing record' : a.markerOnly ? `move the ownership marker from ${former.join(', ')}` : undefined };
       case 'conflict': return { key: ctx.key, action: 'conflict', message: `unowned ${a.record.type} ${a.record.name} → ${a.record.content}` };
       case 'none': return { key: ctx.key, action: 'no-op' };
     }

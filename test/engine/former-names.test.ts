@@ -22,7 +22,7 @@ const owner: Reconciler = {
 };
 
 describe('former-names migration', () => {
-  it('moves DNSRecord/prod-a to DNSRecord/server.prod.a with livchat.ai/former-names; the Cloudflare record is neither deleted nor changed', async () => {
+  it('moves DNSRecord/prod-a to DNSRecord/server.prod.a with livchat.ai/former-names; the Cloudflare record keeps its id and gets one marker PATCH, then nothing', async () => {
     const cloud = await startCloud({ zones: ['example.com'] });
     cleanup.push(() => cloud.server.close());
     const dns = () => createDnsRecordController({ dns: cloud.cf, clock: realClock, isNotFound: isRecordNotFound });
@@ -46,6 +46,9 @@ describe('former-names migration', () => {
     }));
     old.store.flushAll();
 
+    const writes = () => Object.entries(cloud.server.requests().byRoute).filter(([r]) => !r.startsWith('GET ')).reduce((n, [, c]) => n + c, 0);
+    const patches = () => cloud.server.requests().byRoute['PATCH /client/v4/zones/{zone_id}/dns_records/{dns_record_id}'] ?? 0;
+    const writesBefore = writes();
     const seen: Array<Record<string, string> | undefined> = [];
     const ctl = dns();
     const spy: Reconciler = { ...ctl, reconcile: (ctx) => { seen.push(ctx.object.metadata.annotations); return ctl.reconcile(ctx); } };
@@ -53,14 +56,17 @@ describe('former-names migration', () => {
     next.source.put('Server', 'prod', {});
     next.mgr.start();
     await next.mgr.idle();
+    // The DNS controller honours livchat.ai/former-names: no create, no delete, one PATCH that moves the marker.
+    expect(writes() - writesBefore).toBe(1);
+    expect(patches()).toBe(1);
+    expect([...(cloud.cloudflare.state.records.get(zone)?.values() ?? [])].map((r) => r.comment)).toEqual(['livchat:test:DNSRecord/server.prod.a']);
+    expect(ids()).toEqual([recordId]);
+    // Reconciling again writes nothing.
+    const before = writes();
+    cloud.simClock.advance(5000);
     next.mgr.resyncAll();
     await next.mgr.idle();
-    // Nothing is deleted or changed at Cloudflare. Until the DNS controller honours former-names (the contract in
-    // AGENTS.md) it still tries a create, which Cloudflare refuses as identical; once it does, no request is a write.
-    const routes = cloud.server.requests().byRoute;
-    expect(Object.keys(routes).filter((r) => /^(DELETE|PATCH|PUT) /.test(r))).toEqual([]);
-    expect([...(cloud.cloudflare.state.records.get(zone)?.values() ?? [])].map((r) => r.comment)).toEqual(['livchat:test:DNSRecord/prod-a']);
-    expect(ids()).toEqual([recordId]);
+    expect(writes()).toBe(before);
     expect(next.store.get('DNSRecord/prod-a')).toBeUndefined();
     expect(next.store.get('DNSRecord/server.prod.a')!.owner).toEqual({ kind: 'Server', name: 'prod' });
     expect(seen.length).toBeGreaterThan(0);
