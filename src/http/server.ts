@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { isLoopback } from '../sim/framework.js';
+import { isLoopback } from '../net/loopback.js';
 import type { ObjectState } from '../store/status-store.js';
 import { toApiObject, toList } from '../store/object-view.js';
 import { parseKey } from '../engine/types.js';

@@ -1,6 +1,6 @@
 // `livchat apply [DIR]`: reconcile until every object is Ready and Synced, or needs a human, or the timeout passes.
 import { resolve } from 'node:path';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
 import { withStateLock } from '../state-lock.js';

@@ -1,9 +1,9 @@
 // `livchat confirm-deletions [KEY...]`: confirm, on the running daemon, exactly the set of deletions its hold keeps back.
 import { readFileSync } from 'node:fs';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { parseListen } from '../listen.js';
-import { isLoopback } from '../../sim/framework.js';
+import { isLoopback } from '../../net/loopback.js';
 import { secrets } from '../../obs/redact.js';
 
 const TIMEOUT_MS = 10_000;

@@ -1,6 +1,6 @@
 // `livchat describe KIND/NAME`: spec, status, conditions, events and what the object waits on.
 import { stringify } from 'yaml';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
 import { loadSecrets } from '../secrets.js';

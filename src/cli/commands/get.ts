@@ -1,7 +1,7 @@
 // `livchat get [KIND [NAME]]`: a table, or a Kubernetes-style List as JSON or YAML.
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
 import { loadSecrets } from '../secrets.js';

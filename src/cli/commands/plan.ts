@@ -1,6 +1,6 @@
 // `livchat plan [DIR]`: what would change per object, with field diffs and server change classes; writes nothing.
 import { resolve } from 'node:path';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
 import { resolveStateDir } from '../../config.js';

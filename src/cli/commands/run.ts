@@ -1,7 +1,7 @@
 // `livchat run [DIR]`: the daemon — watch desired/, reconcile continuously, serve health, metrics and status.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
 import { withStateLock } from '../state-lock.js';
@@ -13,7 +13,7 @@ import { createRuntime } from '../../daemon/compose.js';
 import { realClock } from '../../engine/clock.js';
 import { watchDesired } from '../../source/watcher.js';
 import { startHttp } from '../../http/server.js';
-import { isLoopback } from '../../sim/framework.js';
+import { isLoopback } from '../../net/loopback.js';
 import { secrets } from '../../obs/redact.js';
 import { flushLogger } from '../../obs/log.js';
 import type { LoadReport } from '../../source/desired-store.js';

@@ -1,5 +1,5 @@
 // `livchat wait KIND/NAME --for=condition=Ready`: polls the persisted status until the condition holds.
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
 import { selectStates } from './get.js';
