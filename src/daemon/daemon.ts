@@ -7,6 +7,7 @@ import { startHttp } from '../http/server.js';
 import { flushLogger } from '../obs/log.js';
 import type { LoadReport } from '../source/desired-store.js';
 import { problemLogEntries } from '../source/problem-log.js';
+import { localOps, type DaemonOps } from '../ops/daemon-ops.js';
 
 /** SignalSource is what the daemon listens to (process in production; tests pass an EventEmitter). */
 export interface SignalSource {
@@ -31,6 +32,8 @@ export type StopCause = 'signal' | 'leaseLost';
 export interface Daemon {
   readonly url: string;
   readonly runtime: Runtime;
+  /** The operations of this daemon, in-process (what its HTTP API serves). */
+  readonly ops: DaemonOps;
   /** Resolves when a stop was requested (a signal, or the lease was taken over); call stop() then. */
   readonly stopped: Promise<StopCause>;
   /** reload does what SIGHUP does: re-arm credentials, re-read desired/ in full, resync every object. */
@@ -59,6 +62,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
   report(rt.lastLoad, 'start');
   try { await takeLease(rt); } catch (err) { await rt.close(); throw err; }
   let leaseLost = false;
+  const ops = localOps(rt);
   const http = await startHttp({
     host: o.host, port: o.port, ...(o.apiToken ? { apiToken: o.apiToken } : {}),
     ready: () => rt.lastLoad.applied !== undefined && manager.ready,
@@ -66,6 +70,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     objects: () => rt.store.list(),
     heldDeletions: () => rt.heldDeletions(),
     confirmDeletions: (keys) => rt.confirmDeletions(keys),
+    enqueueNow: (key) => ops.enqueueNow(key),
     notReadyReason: () => { const h = rt.store.health(); return h.ok ? undefined : `status cannot be written (${h.failed} pending since ${h.since ?? '?'}): ${h.error ?? 'unknown error'}`; },
   });
   log.info({ url: http.url, instance: rt.instance, simulated: rt.endpoints.simulated }, 'livchat daemon listening');
@@ -125,5 +130,5 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     await flushLogger(log);
     return { ok: flushed.ok && !leaseLost, flushed: flushed.ok, leaseLost };
   };
-  return { url: http.url, runtime: rt, stopped, reload, stop: () => (stopping ??= stop()) };
+  return { url: http.url, runtime: rt, ops, stopped, reload, stop: () => (stopping ??= stop()) };
 }
