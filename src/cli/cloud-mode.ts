@@ -1,7 +1,7 @@
 // Reading --simulate and --sim into a cloud mode, shared by plan, apply and run.
 import { CliError, EXIT } from './io.js';
 import type { CloudMode } from '../daemon/credentials.js';
-import { isLoopback } from '../sim/framework.js';
+import { isLoopback } from '../net/loopback.js';
 
 /** cloudMode maps the flags; --sim must point at a loopback simulator. */
 export function cloudMode(opts: Record<string, unknown>): CloudMode {

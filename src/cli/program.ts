@@ -2,9 +2,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT, type CliIO } from './io.js';
 import { validInstance, type GlobalOptions } from '../config.js';
+import type { CommandFn } from './types.js';
 
-/** CommandFn runs one command and returns its exit code. */
-export type CommandFn = (io: CliIO, g: GlobalOptions, args: string[], opts: Record<string, unknown>) => Promise<number>;
+export type { CommandFn };
+
 
 const lazy = (load: () => Promise<{ default: CommandFn }>): CommandFn => async (...a) => (await load()).default(...a);
 

@@ -1,6 +1,6 @@
 // Wraps a command that acts on the state dir (run, apply) so it holds the state dir's lock for its whole run.
 import { existsSync, rmdirSync } from 'node:fs';
-import type { CommandFn } from './program.js';
+import type { CommandFn } from './types.js';
 import { CliError, EXIT } from './io.js';
 import { resolveStateDir } from '../config.js';
 import { ensureStateDir } from '../store/status-store.js';

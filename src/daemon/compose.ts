@@ -12,6 +12,7 @@ import { DesiredStore, type LoadReport } from '../source/desired-store.js';
 import { resolveInstance } from '../config.js';
 import { startSimCloud } from '../sim/cloud.js';
 import type { SimServer } from '../sim/framework.js';
+import { simulatedHosts } from '../sim/host-endpoints.js';
 import { resolveEndpoints, type CloudMode, type Endpoints } from './credentials.js';
 import { buildProviders } from './providers.js';
 import { InstanceLease, holderId } from './lease.js';
@@ -126,7 +127,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const identity = loadIdentity(vault, instance);
   const host = buildHostSetup({
     simulated: endpoints.simulated, identity, clock, log,
-    ...(endpoints.simulated ? { simControlUrl: endpoints.hetzner.url.replace(/\/v1$/, '') } : {}),
+    ...(endpoints.simulated ? { hosts: simulatedHosts(endpoints.hetzner.url.replace(/\/v1$/, '')) } : {}),
     ...(o.playbook ? { playbook: o.playbook } : {}),
     ...(o.playbookVars ? { extraVars: o.playbookVars } : {}),
   });

@@ -1,4 +1,5 @@
 // Routes host setup: simulated for documentation-range servers, real SSH + Ansible otherwise (loopback only in simulate mode).
+// Where simulated servers listen comes from an injected resolver, so this file never talks to the simulator itself.
 import { dirname, join } from 'node:path';
 import type { Clock } from '../engine/clock.js';
 import { TerminalError } from '../engine/errors.js';
@@ -9,14 +10,20 @@ import { AnsibleHostSetup } from '../host/host-setup.js';
 import { cachedPlaybookHash } from '../host/playbook-hash.js';
 import { publicKeyFingerprintSha256 } from '../host/keys.js';
 import { connectPinned } from '../host/ssh.js';
-import { isLoopback } from '../sim/framework.js';
+import { isLoopback } from '../net/loopback.js';
 import { ansibleDir } from '../paths.js';
 import type { Identity } from './identity.js';
 
+/** SimulatedHosts resolves a simulated server's SSH endpoint and boot host key (injected in simulated mode). */
+export interface SimulatedHosts {
+  sshPort(serverId: number): Promise<number>;
+  hostKey(serverId: number): Promise<string | undefined>;
+}
+
 export interface HostSetupOptions {
   simulated: boolean;
-  /** Base URL of the simulator's control API, to learn SSH ports of loopback servers. */
-  simControlUrl?: string;
+  /** Where simulated servers listen (SSH port, boot host key); the composition root passes it in simulated mode only. */
+  hosts?: SimulatedHosts;
   identity: Identity;
   clock: Clock;
   log: Logger;
@@ -32,24 +39,16 @@ export function buildHostSetup(o: HostSetupOptions): HostSetupPort {
   // Hashed once per process; the Server controller's invalidate() (SIGHUP) makes the next read hash again.
   const cached = cachedPlaybookHash(dirname(playbook));
   const hash = (): Promise<string> => cached.get();
-  const simulated = new SimulatedHostSetup(hash, o.simulated && o.simControlUrl ? simulatedHostKey : undefined);
+  const simulated = new SimulatedHostSetup(hash, o.simulated && o.hosts ? simulatedHostKey : undefined);
   const ansible = new AnsibleHostSetup({ playbook, clock: o.clock, hash, ...(o.extraVars ? { extraVars: o.extraVars } : {}), ...(o.sshWaitMs ? { sshWaitMs: o.sshWaitMs } : {}) });
 
-  /** simulatedHostKey asks the simulator which host key a simulated server booted with (from its cloud-init). */
-  async function simulatedHostKey(input: HostSetupInput): Promise<string | undefined> {
-    const res = await fetch(`${o.simControlUrl}/_sim/hetzner/host-keys`, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) return undefined;
-    return ((await res.json()) as Record<string, string>)[String(input.serverId)];
-  }
+  /** simulatedHostKey is the host key a simulated server booted with (from its cloud-init). */
+  function simulatedHostKey(input: HostSetupInput): Promise<string | undefined> { return o.hosts!.hostKey(input.serverId); }
 
   async function sshPort(input: HostSetupInput): Promise<number> {
     if (!o.simulated) return 22;
-    const res = await fetch(`${o.simControlUrl}/_sim/hetzner/ssh-endpoints`, { signal: AbortSignal.timeout(10_000) });
-    if (!res.ok) throw new TerminalError('NoSshEndpoint', `the simulator's ssh-endpoints answered ${res.status}`);
-    const map = (await res.json()) as Record<string, { port: number }>;
-    const ep = map[String(input.serverId)];
-    if (!ep) throw new TerminalError('NoSshEndpoint', `the simulator gave server ${input.serverId} no SSH endpoint`);
-    return ep.port;
+    if (!o.hosts) throw new TerminalError('NoSshEndpoint', `no simulated endpoint resolver for server ${input.serverId}`);
+    return o.hosts.sshPort(input.serverId);
   }
 
   return {

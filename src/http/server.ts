@@ -2,10 +2,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { isLoopback } from '../sim/framework.js';
+import { isLoopback } from '../net/loopback.js';
 import type { ObjectState } from '../store/status-store.js';
 import { toApiObject, toList } from '../store/object-view.js';
 import { parseKey } from '../engine/types.js';
+import { kinds } from '../crd/index.js';
 
 export interface HttpOptions {
   host: string;
@@ -19,6 +20,8 @@ export interface HttpOptions {
   heldDeletions?: () => string[];
   /** Confirms exactly the given held set (POST /api/v1/deletions/confirm). */
   confirmDeletions?: (keys: string[]) => { ok: true; confirmed: string[] } | { ok: false; held: string[]; message: string };
+  /** Asks for a reconcile of key now (POST /api/v1/objects/KIND/NAME/reconcile); false when no controller handles it. */
+  enqueueNow?: (key: string) => Promise<boolean> | boolean;
   /** Why the daemon is not ready although ready() says so (e.g. status cannot be written); /readyz shows it. */
   notReadyReason?: () => string | undefined;
   /** Connection and timeout caps; the defaults keep idle or slow clients from exhausting file descriptors. */
@@ -78,6 +81,8 @@ async function route(opts: HttpOptions, req: IncomingMessage, res: ServerRespons
   const path = url.pathname.replace(/\/+$/, '') || '/';
   try {
     if (path === '/api/v1/deletions/confirm' && req.method === 'POST' && opts.confirmDeletions) return await confirm(opts, req, res);
+    const now = /^\/api\/v1\/objects\/([A-Za-z]+)\/([a-z0-9-]+)\/reconcile$/.exec(path);
+    if (now && req.method === 'POST' && opts.enqueueNow) return await reconcileNow(opts, `${now[1]}/${now[2]}`, req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'read-only endpoint' });
     if (path === '/healthz') return send(res, 200, 'ok\n');
     if (opts.apiToken && !authorized(req, opts.apiToken)) return send(res, 401, { error: 'a valid bearer token is required' });
@@ -126,6 +131,20 @@ async function confirm(opts: HttpOptions, req: IncomingMessage, res: ServerRespo
   if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) return send(res, 400, { error: 'expected {"keys": ["Kind/name", ...]}' });
   const r = opts.confirmDeletions!(keys as string[]);
   return r.ok ? send(res, 200, { confirmed: r.confirmed }) : send(res, 409, { error: r.message, held: r.held });
+}
+
+/** reconcileNow enqueues one object: bearer token when configured and a JSON body, like confirm (no form-post CSRF). */
+async function reconcileNow(opts: HttpOptions, ref: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (opts.apiToken && !authorized(req, opts.apiToken)) return send(res, 401, { error: 'a valid bearer token is required' });
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, { error: 'send a JSON body ({})' });
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > CONFIRM_BODY_LIMIT) return send(res, 413, { error: 'request body too large' });
+  }
+  const kind = kinds().find((k) => k.toLowerCase() === parseKey(ref).kind.toLowerCase());
+  const key = kind ? `${kind}/${parseKey(ref).name}` : ref;
+  return kind && (await opts.enqueueNow!(key)) ? send(res, 202, { enqueued: key }) : send(res, 404, { error: `${ref} is not reconciled here` });
 }
 
 function authorized(req: IncomingMessage, token: string): boolean {

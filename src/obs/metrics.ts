@@ -39,7 +39,6 @@ export interface Metrics {
   desiredParseErrors: Counter;
   desiredProblems: Gauge;
   driftDetected: Counter<'kind' | 'field'>;
-  providerRateLimitRemaining: Gauge<'provider'>;
   statusWriteFailures: Counter;
   statusWriteFailing: Gauge;
 
@@ -86,7 +85,6 @@ export function createMetrics(): Metrics {
     desiredParseErrors: counter('livchat_desired_parse_errors_total', 'Total number of desired-state files that failed to parse', []),
     desiredProblems: gauge('livchat_desired_problems', 'Number of problems in the currently loaded desired state', []),
     driftDetected: counter('livchat_drift_detected_total', 'Total number of drifted fields detected per kind and field', ['kind', 'field']),
-    providerRateLimitRemaining: gauge('livchat_provider_rate_limit_remaining', 'Remaining provider API rate limit as last reported', ['provider']),
     statusWriteFailures: counter('livchat_status_write_failures_total', 'Total number of status file writes that failed (disk full, read-only, ...)', []),
     statusWriteFailing: gauge('livchat_status_write_failing', '1 while some status change could not be written to disk, else 0', []),
 

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { writeFileAtomic } from '../store/atomic.js';
+import { isLoopback } from '../net/loopback.js';
 
 /** SimRequest is what a simulator route handler receives. */
 export interface SimRequest {
@@ -381,11 +382,8 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   return m?.[1]?.trim() || undefined;
 }
 
-/** isLoopback tells whether a host or IP is in 127.0.0.0/8, ::1 or `localhost`. */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
+// Re-exported so existing callers of the simulator framework keep one import.
+export { isLoopback };
 
 function joinPath(prefix: string, template: string): string {
   return (prefix + template).replace(/\/+/g, '/');

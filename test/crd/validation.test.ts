@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { check, kinds, validate } from '../../src/crd/registry.js';
 import { formatProblem } from '../../src/engine/types.js';
-import { loadDesiredDirectory } from '../../src/source/load-dir.js';
+import { loadDesiredDirectory } from '../helpers/load-dir.js';
 import { parseDesiredText } from '../../src/source/yaml-loader.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { realClock } from '../../src/engine/clock.js';
 import { TerminalError } from '../../src/engine/errors.js';
 import { buildHostSetup } from '../../src/daemon/host-setup.js';
+import { simulatedHosts } from '../../src/sim/host-endpoints.js';
 import { loadIdentity, vaultHostKeys } from '../../src/daemon/identity.js';
 import { hostKeyEntry } from '../../src/host/host-keys.js';
 import { generateEd25519KeyPair } from '../../src/host/keys.js';
@@ -50,7 +51,7 @@ describe('buildHostSetup', () => {
 
   it('never trusts on first use: a loopback server without pin or approval is refused before any connection', async () => {
     const w = await world();
-    const host = buildHostSetup({ simulated: true, simControlUrl: 'http://127.0.0.1:9', identity: loadIdentity(w.vault, 'test'), clock: realClock, log: createLogger({ level: 'silent' }), playbook: join(w.playbooks, 'site.yml') });
+    const host = buildHostSetup({ simulated: true, hosts: simulatedHosts('http://127.0.0.1:9'), identity: loadIdentity(w.vault, 'test'), clock: realClock, log: createLogger({ level: 'silent' }), playbook: join(w.playbooks, 'site.yml') });
     const err = await host.setup({ serverId: 1, name: 'prod', ipv4: '127.0.0.1', setup: {}, authorizedKeys: [] }, new AbortController().signal, () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TerminalError);
     expect((err as TerminalError).reason).toBe('HostKeyUnknown');

@@ -21,10 +21,13 @@ const EXPECTED: Record<string, 'counter' | 'gauge' | 'histogram'> = {
   livchat_desired_parse_errors_total: 'counter',
   livchat_desired_problems: 'gauge',
   livchat_drift_detected_total: 'counter',
-  livchat_provider_rate_limit_remaining: 'gauge',
 };
 
 describe('createMetrics', () => {
+  it('has no rate-limit-remaining gauge: nothing ever set it (dead metric removed)', async () => {
+    expect(await createMetrics().text()).not.toContain('livchat_provider_rate_limit_remaining');
+  });
+
   it('exposes every metric with the right type, plus default process metrics', async () => {
     const text = await createMetrics().text();
     for (const [name, type] of Object.entries(EXPECTED)) {
@@ -54,7 +57,6 @@ describe('createMetrics', () => {
     m.desiredParseErrors.inc();
     m.desiredProblems.set(2);
     m.driftDetected.inc({ kind: 'DNSRecord', field: 'spec.content' });
-    m.providerRateLimitRemaining.set({ provider: 'hetzner' }, 3599);
     const text = await m.text();
     const lines = [
       'controller_runtime_reconcile_total{controller="DNSRecord",result="success"} 1',
@@ -81,7 +83,6 @@ describe('createMetrics', () => {
       'livchat_desired_parse_errors_total 1',
       'livchat_desired_problems 2',
       'livchat_drift_detected_total{kind="DNSRecord",field="spec.content"} 1',
-      'livchat_provider_rate_limit_remaining{provider="hetzner"} 3599',
     ];
     for (const l of lines) expect(text).toContain(`${l}\n`);
     expect(text).not.toContain('controller_runtime_reconcile_errors_total{controller="Server"}');

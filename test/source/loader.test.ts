@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/engine/types.js';
 import { isIgnoredName } from '../../src/source/ignore.js';
-import { loadDesiredDirectory } from '../../src/source/load-dir.js';
+import { loadDesiredDirectory } from '../helpers/load-dir.js';
 import { loadDesiredFile, parseDesiredText } from '../../src/source/yaml-loader.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/engine/types.js';
 import { DesiredStore } from '../../src/source/desired-store.js';
-import { loadDesiredDirectory } from '../../src/source/load-dir.js';
+import { loadDesiredDirectory } from '../helpers/load-dir.js';
 import { decodeDesiredText, readBounded } from '../../src/source/read-file.js';
 import { readDesiredFile } from '../../src/source/yaml-loader.js';
 

@@ -1,13 +1,12 @@
 // `livchat apply [DIR]`: reconcile until every object is Ready and Synced, or needs a human, or the timeout passes.
-import { resolve } from 'node:path';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { cloudMode } from '../cloud-mode.js';
 import { withStateLock } from '../state-lock.js';
 import { takeLease } from '../lease.js';
 import { parseDuration } from '../format.js';
 import { resolveStateDir } from '../../config.js';
-import { createRuntime } from '../../daemon/compose.js';
+import { openOneShot } from '../../ops/one-shot.js';
 import { formatProblem } from '../../engine/types.js';
 import { describeState, verdict, type Verdict } from '../../engine/convergence.js';
 import { secrets } from '../../obs/redact.js';
@@ -17,12 +16,10 @@ const apply: CommandFn = async (io, g, args, opts) => {
   let timeoutMs: number;
   try { timeoutMs = parseDuration(String(opts.timeout ?? '10m')); } catch (e) { throw new CliError((e as Error).message, EXIT.usage); }
   const tty = io.stdout.isTTY === true;
-  const rt = await createRuntime({
-    dir: resolve(io.cwd, args[0] ?? 'desired'), stateDir: resolveStateDir(g.stateDir, io.env), env: io.env,
-    cloud: cloudMode(opts), logLevel: g.logLevel === 'info' ? 'warn' : g.logLevel, logFormat: g.logFormat, logDestination: io.stderr as unknown as NodeJS.WritableStream,
+  const rt = await openOneShot({
+    purpose: 'apply', cwd: io.cwd, ...(args[0] ? { dir: args[0] } : {}), stateDir: resolveStateDir(g.stateDir, io.env), env: io.env,
+    cloud: cloudMode(opts), logLevel: g.logLevel, ...(g.logFormat ? { logFormat: g.logFormat } : {}), logDestination: io.stderr as unknown as NodeJS.WritableStream,
     ...(g.instance ? { instance: g.instance } : {}), ...(g.renameInstance ? { renameInstance: true } : {}),
-    // apply reads desired/ once, at a moment the user chose: removals need no grace (the mass-deletion hold still applies).
-    removalGraceMs: 0,
   });
   const { manager: mgr, store } = rt;
   try {

@@ -1,12 +1,11 @@
 // `livchat describe KIND/NAME`: spec, status, conditions, events and what the object waits on.
 import { stringify } from 'yaml';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
 import { loadSecrets } from '../secrets.js';
 import { secrets } from '../../obs/redact.js';
-import { selectStates } from './get.js';
-import { toApiObject } from '../../store/object-view.js';
+import { describeObject } from '../../ops/objects.js';
 import { age, table } from '../format.js';
 import { parseRef } from '../ref.js';
 
@@ -14,9 +13,9 @@ const describe: CommandFn = async (io, g, args) => {
   const { kind, name } = parseRef(args[0]!);
   const warning = await loadSecrets(resolveStateDir(g.stateDir, io.env), io.env);
   if (warning) io.stderr.write(warning);
-  const [st] = selectStates(resolveStateDir(g.stateDir, io.env), kind, name);
-  if (!st) throw new CliError(`${kind}/${name} not found`, EXIT.error);
-  const obj = toApiObject(st);
+  const found = describeObject(resolveStateDir(g.stateDir, io.env), kind, name);
+  if (!found) throw new CliError(`${kind}/${name} not found`, EXIT.error);
+  const { state: st, object: obj } = found;
   const status = obj.status as Record<string, unknown> & { conditions: Array<Record<string, string>>; events: Array<Record<string, string | number>> };
   const now = Date.now();
   const lines: string[] = [];

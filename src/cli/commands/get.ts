@@ -1,31 +1,21 @@
 // `livchat get [KIND [NAME]]`: a table, or a Kubernetes-style List as JSON or YAML.
-import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
 import { loadSecrets } from '../secrets.js';
-import { readAllStates, type ObjectState } from '../../store/status-store.js';
+import { getObjects } from '../../ops/objects.js';
 import { toList } from '../../store/object-view.js';
 import { getCondition, READY, SYNCED } from '../../engine/conditions.js';
 import { parseKey } from '../../engine/types.js';
 import { age, table } from '../format.js';
 import { secrets } from '../../obs/redact.js';
 
-/** selectStates filters persisted states by kind (case-insensitive, singular or plural) and name. */
-export function selectStates(stateDir: string, kind?: string, name?: string): ObjectState[] {
-  const all = readAllStates(join(stateDir, 'objects'));
-  if (!kind) return all;
-  const want = kind.toLowerCase().replace(/s$/, '');
-  const byKind = all.filter((s) => parseKey(s.key).kind.toLowerCase() === want);
-  return name ? byKind.filter((s) => parseKey(s.key).name === name) : byKind;
-}
-
 const get: CommandFn = async (io, g, args, opts) => {
   const [kind, name] = args;
   const warning = await loadSecrets(resolveStateDir(g.stateDir, io.env), io.env);
   if (warning) io.stderr.write(warning);
-  const states = selectStates(resolveStateDir(g.stateDir, io.env), kind, name);
+  const states = getObjects(resolveStateDir(g.stateDir, io.env), kind, name);
   if (name && states.length === 0) throw new CliError(`${kind}/${name} not found`, EXIT.error);
   const out = opts.output as string | undefined;
   if (out === 'json') { io.stdout.write(JSON.stringify(toList(states), null, 2) + '\n'); return EXIT.ok; }

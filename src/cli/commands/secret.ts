@@ -1,5 +1,5 @@
 // `livchat secret set|list|rm NAME`: the encrypted vault; values come from stdin and are never printed.
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
 import { Vault } from '../../store/vault.js';

@@ -1,8 +1,8 @@
 // `livchat simulate`: serves every simulator on one loopback port and prints their base URLs as one JSON line.
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { startSimCloud } from '../../sim/cloud.js';
-import { isLoopback } from '../../sim/framework.js';
+import { isLoopback } from '../../net/loopback.js';
 import { parseListen } from '../listen.js';
 
 const simulate: CommandFn = async (io, _g, _args, opts) => {

@@ -1,6 +1,6 @@
 // `livchat validate [DIR]`: one line per problem (FILE:LINE:COL: KIND/NAME: message), or a JSON array.
 import { resolve } from 'node:path';
-import type { CommandFn } from '../program.js';
+import type { CommandFn } from '../types.js';
 import { EXIT } from '../io.js';
 import { DesiredStore } from '../../source/desired-store.js';
 import { formatProblem } from '../../engine/types.js';

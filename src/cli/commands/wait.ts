@@ -1,9 +1,8 @@
-// `livchat wait KIND/NAME --for=condition=Ready`: polls the persisted status until the condition holds.
-import type { CommandFn } from '../program.js';
+// `livchat wait KIND/NAME --for=condition=Ready`: parse, then the wait operation (persisted status, current generation).
+import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
-import { selectStates } from './get.js';
-import { getCondition } from '../../engine/conditions.js';
+import { waitFor } from '../../ops/objects.js';
 import { parseDuration } from '../format.js';
 import { parseRef } from '../ref.js';
 import { realClock } from '../../engine/clock.js';
@@ -21,21 +20,10 @@ const wait: CommandFn = async (io, g, args, opts) => {
   const stateDir = resolveStateDir(g.stateDir, io.env);
   const warning = await loadSecrets(stateDir, io.env);
   if (warning) io.stderr.write(warning);
-  // Monotonic: a wall-clock step must neither end the wait early nor stretch it.
-  const deadline = realClock.monotonic() + timeoutMs;
-  for (;;) {
-    const [st] = selectStates(stateDir, kind, name);
-    const c = st && getCondition(st.status.conditions, type);
-    // A condition counts only once it describes the current generation.
-    if (st && c && c.status === want && (c.observedGeneration === undefined || c.observedGeneration === st.generation)) {
-      io.stdout.write(`${st.key} condition met\n`);
-      return EXIT.ok;
-    }
-    if (realClock.monotonic() >= deadline) {
-      io.stderr.write(secrets.scrub(`error: timed out waiting for ${kind}/${name} ${type}=${want}${c ? ` (now ${c.status}: ${c.reason})` : st ? '' : ' (not found)'}\n`));
-      return EXIT.error;
-    }
-    await realClock.sleep(Math.min(500, Math.max(0, deadline - realClock.monotonic())));
-  }
+  const r = await waitFor(stateDir, { kind, name, type, want, timeoutMs }, realClock);
+  if (r.met) { io.stdout.write(`${r.state!.key} condition met\n`); return EXIT.ok; }
+  const c = r.condition;
+  io.stderr.write(secrets.scrub(`error: timed out waiting for ${kind}/${name} ${type}=${want}${c ? ` (now ${c.status}: ${c.reason})` : r.state ? '' : ' (not found)'}\n`));
+  return EXIT.error;
 };
 export default wait;

@@ -1,10 +1,10 @@
-// One-shot load of a whole desired directory (for validation commands); the daemon uses DesiredStore instead.
+// Test helper: one-shot load of a whole desired directory (production reads desired/ through DesiredStore).
 import { resolve } from 'node:path';
-import type { DesiredObject, Problem } from '../engine/types.js';
-import { compareProblems, duplicateProblems, groupByKey } from './duplicates.js';
-import { displayFile } from './ignore.js';
-import { scanDesired } from './scan.js';
-import { loadDesiredFile, type FileLoad, type LoaderOptions } from './yaml-loader.js';
+import type { DesiredObject, Problem } from '../../src/engine/types.js';
+import { compareProblems, duplicateProblems, groupByKey } from '../../src/source/duplicates.js';
+import { displayFile } from '../../src/source/ignore.js';
+import { scanDesired } from '../../src/source/scan.js';
+import { loadDesiredFile, type FileLoad, type LoaderOptions } from '../../src/source/yaml-loader.js';
 
 /** DirectoryLoad holds the valid, unique objects and every problem found. */
 export interface DirectoryLoad {
