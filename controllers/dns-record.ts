@@ -1,5 +1,5 @@
 // DNSRecord controller: observe the zone cache, diff against the normalised spec, write through the DNS port, summarise.
-import type { PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../src/engine/reconciler.js';
+import type { DependencyReader, PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../src/engine/reconciler.js';
 import { TerminalError, WaitError } from '../src/engine/errors.js';
 import { ANNOTATION_ADOPT, ANNOTATION_FORMER_NAMES, type Resource } from '../src/engine/types.js';
 import type { Clock } from '../src/engine/clock.js';
@@ -126,12 +126,13 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
   // Per object: since when a create has been refused although the zone shows nothing in the way (ours just deleted, or lagging lists).
   const settling = new Map<string, { since: number; why: string }>();
 
-  async function resolveContent(spec: DnsRecordSpec, dependency: ReconcileContext['dependency']): Promise<string> {
+  async function resolveContent(spec: DnsRecordSpec, reader: DependencyReader): Promise<string> {
     if (spec.content !== undefined) return spec.content;
     const from = spec.contentFrom!;
     const depKey = `Server/${from.server}`;
-    const dep = dependency(depKey);
-    const addr = dep.status?.observed?.[from.address];
+    // Typed through KindObserved (the Server kind declares it): a renamed field fails to compile here.
+    const dep = reader.depend('Server', from.server);
+    const addr = dep.observed?.[from.address];
     if (typeof addr !== 'string' || !addr) {
       const why = dep.exists ? `Server ${from.server} has no ${from.address} address yet` : `Server ${from.server} does not exist`;
       throw new WaitError('WaitingForServer', why, resyncMs, [depKey]);
@@ -230,7 +231,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
   async function reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
     const spec = ctx.object.spec as unknown as DnsRecordSpec;
     if (!ctx.desired) return remove(ctx, spec);
-    const content = await resolveContent(spec, ctx.dependency);
+    const content = await resolveContent(spec, ctx);
     const want = wanted(spec, content);
     const me = recallable(ctx);
     const { zone, zoneId, plan, records } = await observe(spec, me);
@@ -308,7 +309,7 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     }
     let content: string;
     try {
-      content = await resolveContent(spec, ctx.dependency);
+      content = await resolveContent(spec, ctx);
     } catch (err) {
       if (err instanceof WaitError) {
         const existing = ours[0];

@@ -66,6 +66,23 @@ function rejected(err: unknown): boolean {
   return err instanceof RetryableError && cause instanceof ProviderError && cause.status >= 400 && cause.status < 500 && cause.status !== 409 && cause.status !== 429;
 }
 
+/** ServerObserved is the Server kind's `status.observed`: what other kinds may read through `ctx.depend('Server', name)`. */
+// A type alias, not an interface, so it fits ReconcileResult's Record<string, unknown>.
+export type ServerObserved = {
+  id: number;
+  ipv4: string | undefined;
+  /** The server's first address in its /64 (`::1`). */
+  ipv6: string | undefined;
+  hetznerStatus: string;
+  location: string | undefined;
+  serverType: string;
+  playbookHash?: string;
+};
+
+declare module '../src/engine/reconciler.js' {
+  interface KindObserved { Server: ServerObserved }
+}
+
 /** createServerController builds the Server reconciler. */
 export function createServerController(deps: ServerDeps): Reconciler {
   const resyncMs = deps.resyncMs ?? 600_000;
@@ -334,7 +351,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
     return {};
   }
 
-  function observed(server: Server, playbookHash?: string): Record<string, unknown> {
+  function observed(server: Server, playbookHash?: string): ServerObserved {
     return {
       id: server.id,
       ipv4: server.public_net.ipv4?.ip,
