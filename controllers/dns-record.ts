@@ -1,6 +1,7 @@
 // DNSRecord controller: observe the zone cache, diff against the normalised spec, write through the DNS port, summarise.
 import type { DependencyReader, PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../src/engine/reconciler.js';
-import { TerminalError, WaitError } from '../src/engine/errors.js';
+import { DomainError, TerminalError, WaitError, hasCode } from '../src/engine/errors.js';
+import { dnsFact } from '../src/dns/failure.js';
 import { ANNOTATION_ADOPT, ANNOTATION_FORMER_NAMES, type Resource } from '../src/engine/types.js';
 import type { Clock } from '../src/engine/clock.js';
 import {
@@ -116,7 +117,15 @@ interface Recallable { status: { observed?: Record<string, unknown> } | undefine
 /** recallable names an object for recall() and ownership: its status, instance, name and former names. */
 const recallable = (ctx: ReconcileContext): Recallable => ({ status: ctx.status, instance: ctx.instance, name: ctx.name, former: formerNamesOf(ctx.object) });
 
-const isConflict = (err: unknown): boolean => err instanceof TerminalError && err.reason === 'Conflict';
+const isConflict = (err: unknown): boolean => hasCode(err, 'Conflict');
+
+/** withReason gives port failures the DNSRecord's own stable reasons where the code alone would be too coarse. */
+function withReason(err: unknown): unknown {
+  if (!(err instanceof DomainError)) return err;
+  if (dnsFact(err) === 'ZoneNotFound') return new TerminalError('ZoneNotFound', err.message, { cause: err });
+  if (hasCode(err, 'Invalid')) return new TerminalError('InvalidRecord', err.message, { cause: err });
+  return err;
+}
 
 /** createDnsRecordController builds the DNSRecord reconciler over a DNS port. */
 export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
@@ -180,8 +189,8 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     try {
       return await deps.dns.createRecord(zoneId, inputFor(want, ctx.instance, ctx.name, plan));
     } catch (err) {
-      if (err instanceof TerminalError && err.reason === 'QuotaExceeded') {
-        throw new TerminalError('QuotaExceeded', `zone ${zone} already holds ${size} records, its plan's quota: delete records or upgrade the plan (${err.message})`, { cause: err });
+      if (hasCode(err, 'QuotaExceeded')) {
+        throw new TerminalError('QuotaExceeded', `zone ${zone} already holds ${size} records, its plan's quota: delete records or upgrade the plan (${(err as Error).message})`, { cause: err });
       }
       // A create retried after a lost response comes back as a duplicate: look again before stalling.
       if (!isConflict(err)) throw err;
@@ -229,6 +238,14 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
   }
 
   async function reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
+    try {
+      return await reconcileOnce(ctx);
+    } catch (err) {
+      throw withReason(err);
+    }
+  }
+
+  async function reconcileOnce(ctx: ReconcileContext): Promise<ReconcileResult> {
     const spec = ctx.object.spec as unknown as DnsRecordSpec;
     if (!ctx.desired) return remove(ctx, spec);
     const content = await resolveContent(spec, ctx);

@@ -1,6 +1,7 @@
 // Server controller: Hetzner servers created crash-safely, resized, protected, set up over SSH, and deleted by policy.
 import type { PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../src/engine/reconciler.js';
-import { ProviderError, RetryableError, TerminalError, WaitError, isProviderCode } from '../src/engine/errors.js';
+import { DomainError, RetryableError, TerminalError, WaitError, hasCode } from '../src/engine/errors.js';
+import { serverFact } from '../src/server/failure.js';
 import { ANNOTATION_ADOPT, ANNOTATION_APPROVE_REPLACE } from '../src/engine/types.js';
 import type { Clock } from '../src/engine/clock.js';
 import { SharedList } from '../src/engine/shared-list.js';
@@ -61,9 +62,20 @@ const CAPACITY_RETRY_MS = 5 * 60_000;
 /** rejected tells whether a create failure surely created nothing (the API refused the request). */
 function rejected(err: unknown): boolean {
   if (err instanceof TerminalError) return true;
-  if (err instanceof ProviderError) return err.status >= 400 && err.status < 500;
-  const cause = (err as { cause?: unknown } | undefined)?.cause;
-  return err instanceof RetryableError && cause instanceof ProviderError && cause.status >= 400 && cause.status < 500 && cause.status !== 409 && cause.status !== 429;
+  return hasCode(err, 'Unauthorized', 'Invalid', 'Conflict', 'QuotaExceeded', 'NotFound', 'Locked') || serverFact(err) === 'NoCapacity';
+}
+
+/** withReason gives port failures the Server's own stable reasons where the code alone would be too coarse. */
+function withReason(err: unknown): unknown {
+  if (!(err instanceof DomainError) && !(err instanceof Error && err.cause instanceof DomainError)) return err;
+  const fact = serverFact(err);
+  const msg = (err as Error).message;
+  if (fact === 'NoCapacity') return new RetryableError('CapacityUnavailable', msg, { retryAfterMs: CAPACITY_RETRY_MS, cause: err });
+  if (fact === 'ActionFailed') return new RetryableError('ActionFailed', msg, { cause: err });
+  if (fact === 'TypeNotPossible') return new TerminalError('InvalidServerType', msg, { cause: err });
+  if (fact === 'NotSupported') return new TerminalError('NotSupported', msg, { cause: err });
+  if (hasCode(err, 'Invalid')) return new TerminalError('InvalidSpec', msg, { cause: err });
+  return err;
 }
 
 /** ServerObserved is the Server kind's `status.observed`: what other kinds may read through `ctx.depend('Server', name)`. */
@@ -121,7 +133,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
       try {
         return (await deps.hcloud.createSshKey({ name: `livchat-${instance}`, public_key: publicKey, labels: { 'managed-by': 'livchat', [LABEL_INSTANCE]: instance } })).id;
       } catch (err) {
-        if (!isProviderCode(err, 'uniqueness_error')) throw err;
+        if (!hasCode(err, 'Conflict')) throw err;
         // Someone registered the key (or the name) meanwhile: the fingerprint is the truth.
         const again = mine(await deps.hcloud.listSshKeys({ fingerprint }));
         if (again) return again.id;
@@ -162,7 +174,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
         user_data: deps.userData({ hostKey, hostname: ctx.name }),
       });
     } catch (err) {
-      if (isProviderCode(err, 'uniqueness_error')) {
+      if (hasCode(err, 'Conflict')) {
         const ours = await find(ctx, true);
         pendingSeen.delete(ctx.key);
         if (ours) {
@@ -177,8 +189,8 @@ export function createServerController(deps: ServerDeps): Reconciler {
       }
       // A rejected request surely created nothing; an unknown outcome keeps the mark so we search first.
       if (rejected(err)) { restorePin(); ctx.persist({ createPending: undefined, hostKey: previousPin }); pendingSeen.delete(ctx.key); }
-      if (err instanceof RetryableError && err.reason === 'CapacityUnavailable') {
-        throw new RetryableError('CapacityUnavailable', `Hetzner has no ${spec.serverType} capacity in ${spec.location} right now (${err.message}); retrying in ${CAPACITY_RETRY_MS / 60_000} minutes, or choose another serverType or location`, { retryAfterMs: CAPACITY_RETRY_MS, cause: err });
+      if (serverFact(err) === 'NoCapacity') {
+        throw new RetryableError('CapacityUnavailable', `Hetzner has no ${spec.serverType} capacity in ${spec.location} right now (${(err as Error).message}); retrying in ${CAPACITY_RETRY_MS / 60_000} minutes, or choose another serverType or location`, { retryAfterMs: CAPACITY_RETRY_MS, cause: err });
       }
       throw err;
     }
@@ -384,7 +396,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
     try {
       await waitActions(ctx, [await deps.hcloud.deleteServer(server.id)], 'Deleting');
     } catch (err) {
-      if (!isProviderCode(err, 'not_found')) throw err;
+      if (!hasCode(err, 'NotFound')) throw err;
     }
     cacheFor(ctx.instance).drop(server.id);
     deps.hostKeys.forget(ctx.name);
@@ -393,6 +405,14 @@ export function createServerController(deps: ServerDeps): Reconciler {
   }
 
   async function reconcile(ctx: ReconcileContext): Promise<ReconcileResult> {
+    try {
+      return await reconcileOnce(ctx);
+    } catch (err) {
+      throw withReason(err);
+    }
+  }
+
+  async function reconcileOnce(ctx: ReconcileContext): Promise<ReconcileResult> {
     const spec = ctx.object.spec as unknown as ServerSpec;
     if (!ctx.desired) return remove(ctx, spec);
     if (spec.dns) ctx.own(dnsRecordsFor(ctx.name, spec.dns, spec.deletionPolicy ?? 'Delete'));

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../engine/clock.js';
-import { TerminalError, isProviderCode } from '../engine/errors.js';
+import { TerminalError, hasCode } from '../engine/errors.js';
 import type { SshKey } from '../providers/hetzner-types.js';
 import { generateEd25519KeyPair } from '../host/keys.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -150,7 +150,7 @@ export class InstanceLease {
       const { publicKey } = generateEd25519KeyPair(leaseKeyName(this.#o.instance));
       this.#keyId = (await this.#o.port.createSshKey({ name: leaseKeyName(this.#o.instance), public_key: publicKey, labels })).id;
     } catch (err) {
-      if (!isProviderCode(err, 'uniqueness_error')) throw err;
+      if (!hasCode(err, 'Conflict')) throw err;
       // Two installations started at the same moment: whoever created it first holds it.
       const again = await this.#read();
       if (!again) throw err;

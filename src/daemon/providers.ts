@@ -1,6 +1,6 @@
 // Provider clients for one runtime, with request metrics; a missing token turns every call into one clear Stalled error.
 import type { Clock } from '../engine/clock.js';
-import { TerminalError } from '../engine/errors.js';
+import { DomainError, TerminalError } from '../engine/errors.js';
 import type { Metrics } from '../obs/metrics.js';
 import type { CloudflareDnsOptions } from '../providers/cloudflare.js';
 import { HetznerClient } from '../providers/hetzner.js';
@@ -49,11 +49,11 @@ function lazyDns(opts: CloudflareDnsOptions): DnsPort {
 }
 
 /**
- * breaker remembers a credential failure (a TerminalError with a scope) and fails every later call at once, without a
+ * breaker remembers a credential failure (a TerminalError or DomainError with a scope) and fails every later call at once, without a
  * request: one bad token costs one request, not one per object. Replacing the client (update) resets it.
  */
 export function breaker<T extends object>(target: () => T, resets?: Array<() => void>): T {
-  let tripped: TerminalError | undefined;
+  let tripped: Error | undefined;
   let seen: T | undefined;
   // A token fixed in the provider's dashboard keeps its value: SIGHUP must be able to re-arm without a new client.
   resets?.push(() => { tripped = undefined; });
@@ -65,7 +65,7 @@ export function breaker<T extends object>(target: () => T, resets?: Array<() => 
       try {
         return await (cur as Record<string | symbol, (...a: unknown[]) => unknown>)[prop]!(...args);
       } catch (err) {
-        if (err instanceof TerminalError && err.scope) tripped = err;
+        if ((err instanceof TerminalError || err instanceof DomainError) && err.scope) tripped = err;
         throw err;
       }
     },

@@ -42,26 +42,6 @@ export class TerminalError extends Error {
   }
 }
 
-/** ProviderError is an HTTP failure classified once at the client boundary. */
-export class ProviderError extends Error {
-  override readonly name = 'ProviderError';
-  constructor(
-    readonly provider: string,
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly requestId?: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
-
-/** isCode narrows an unknown error to a ProviderError with one of the given codes. */
-export function isProviderCode(err: unknown, ...codes: string[]): err is ProviderError {
-  return err instanceof ProviderError && codes.includes(err.code);
-}
-
 /** ERROR_CODES is the closed set of failure codes every provider maps its failures to; the engine's policy table keys on it. */
 export const ERROR_CODES = ['NotFound', 'Conflict', 'RateLimited', 'Unauthorized', 'Invalid', 'Unavailable', 'Locked', 'QuotaExceeded'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,6 +1,7 @@
-// Cloudflare error classification: SDK APIErrors become the engine's typed errors, exactly once, here.
+// Cloudflare error classification: SDK APIErrors become DomainErrors of the closed code set, exactly once, here.
 import Cloudflare from 'cloudflare';
-import { ProviderError, RetryableError, TerminalError } from '../engine/errors.js';
+import type { ErrorCode, VendorDetail } from '../engine/errors.js';
+import { DnsError } from '../dns/failure.js';
 import { scrubProvider } from '../obs/redact.js';
 
 /** Scope shared by every auth failure of one token, so the engine emits one event, not one per object. */
@@ -23,16 +24,16 @@ const DEFAULT_RETRY_AFTER_MS = 60_000;
 interface CfErrorData { code?: number; message?: string; error_chain?: Array<{ code?: number; message?: string }> }
 
 /**
- * classifyCloudflareError maps an SDK error to RetryableError, TerminalError or ProviderError.
- * `secret` is scrubbed from every message in case a server ever echoes it.
+ * classifyCloudflareError maps an SDK error to a DomainError of the closed code set (a DnsError with a fact for the two
+ * NotFounds the DNS port tells apart). `secret` is scrubbed from every message in case a server ever echoes it.
  */
 export function classifyCloudflareError(err: unknown, secret: string, now: () => number = Date.now): Error {
   if (err instanceof Cloudflare.APIUserAbortError) return err;
   if (err instanceof Cloudflare.APIConnectionError) {
     // APIConnectionTimeoutError extends APIConnectionError; both mean "try again later".
     const timeout = err instanceof Cloudflare.APIConnectionTimeoutError;
-    const pe = new ProviderError('cloudflare', 0, timeout ? 'Timeout' : 'ConnectionError', scrub(`Cloudflare API ${timeout ? 'request timed out' : 'connection failed'}`, secret));
-    return new RetryableError('ProviderUnavailable', pe.message, { cause: pe });
+    const message = scrub(`Cloudflare API ${timeout ? 'request timed out' : 'connection failed'}`, secret);
+    return new DnsError('Unavailable', message, { provider: 'cloudflare', status: 0, code: timeout ? 'Timeout' : 'ConnectionError', message });
   }
   if (!(err instanceof Cloudflare.APIError) || err.status === undefined) return err instanceof Error ? err : new Error(String(err));
 
@@ -46,25 +47,23 @@ export function classifyCloudflareError(err: unknown, secret: string, now: () =>
   const message = scrub(chain.length > 0 ? `${base}: ${chain.join('; ')}` : base, secret);
   const code = String(first?.code ?? status);
   const requestId = scrubProvider(err.headers?.get('cf-ray') ?? undefined, secret);
-  const pe = new ProviderError('cloudflare', status, code, `Cloudflare ${status} (code ${code}): ${message}`, requestId, errors);
+  const detail: VendorDetail = { provider: 'cloudflare', status, code, message, ...(requestId ? { requestId } : {}), details: errors };
+  const text = `Cloudflare ${status} (code ${code}): ${message}`;
+  const e = (c: ErrorCode, opts: ConstructorParameters<typeof DnsError>[3] = {}) => new DnsError(c, text, detail, opts);
   const has = (set: Set<number>) => codes.some((c) => set.has(c));
 
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfter(err.headers?.get('retry-after') ?? null, now) ?? DEFAULT_RETRY_AFTER_MS;
-    return new RetryableError('RateLimited', pe.message, { retryAfterMs, cause: pe });
-  }
-  if (status === 401 || status === 403 || (status === 400 && has(AUTH_CODES))) {
-    return new TerminalError('AuthenticationFailed', pe.message, { scope: TOKEN_SCOPE, cause: pe });
-  }
-  if (status === 400 && has(CONFLICT_CODES)) return new TerminalError('Conflict', pe.message, { cause: pe });
+  if (status === 429) return e('RateLimited', { retryAfterMs: parseRetryAfter(err.headers?.get('retry-after') ?? null, now) ?? DEFAULT_RETRY_AFTER_MS });
+  if (status === 401 || status === 403 || (status === 400 && has(AUTH_CODES))) return e('Unauthorized', { scope: TOKEN_SCOPE });
+  if (status === 400 && has(CONFLICT_CODES)) return e('Conflict');
   // Retrying cannot help until someone deletes records or upgrades the plan.
-  if (codes.includes(QUOTA_CODE)) return new TerminalError('QuotaExceeded', pe.message, { cause: pe });
-  if (status === 404 && codes.includes(81044)) return new ProviderError('cloudflare', status, RECORD_NOT_FOUND, pe.message, requestId, errors);
+  if (codes.includes(QUOTA_CODE)) return e('QuotaExceeded');
+  if (status === 404 && codes.includes(Number(RECORD_NOT_FOUND))) return e('NotFound', { fact: 'RecordNotFound' });
   // Traces show 7003/7000 for a bad zone id with both 400 (older) and 404 (2025).
-  if ((status === 404 || status === 400) && has(ZONE_CODES)) return new TerminalError('ZoneNotFound', pe.message, { cause: pe });
-  if (status === 408 || status === 409 || status >= 500) return new RetryableError('ProviderUnavailable', pe.message, { cause: pe });
-  if (status === 400 || status === 422) return new TerminalError('InvalidRecord', pe.message, { cause: pe });
-  return pe;
+  if ((status === 404 || status === 400) && has(ZONE_CODES)) return e('NotFound', { fact: 'ZoneNotFound' });
+  if (status === 408 || status === 409 || status >= 500) return e('Unavailable');
+  if (status === 400 || status === 422) return e('Invalid');
+  if (status === 404) return e('NotFound');
+  return e('Unavailable');
 }
 
 /** parseRetryAfter reads `retry-after` as seconds or an HTTP date, in ms. */

@@ -1,7 +1,7 @@
 // Cloudflare DNS client on the official `cloudflare` SDK v7: rate-limited, typed results, typed errors.
 import Cloudflare from 'cloudflare';
 import { realClock, type Clock } from '../engine/clock.js';
-import { TerminalError } from '../engine/errors.js';
+import { DnsError } from '../dns/failure.js';
 import { TokenBucket } from './limiter.js';
 import { classifyCloudflareError, isRecordNotFound, TOKEN_SCOPE } from './cloudflare-errors.js';
 import { limitedFetch } from './cloudflare-fetch.js';
@@ -168,13 +168,13 @@ export class CloudflareDns {
     }
   }
 
-  /** deleteRecord removes a record; a missing one throws a ProviderError for which isRecordNotFound() is true. */
+  /** deleteRecord removes a record; a missing one throws a DomainError NotFound for which isRecordNotFound() is true. */
   async deleteRecord(zoneId: string, id: string): Promise<void> {
     await this.#call(() => this.#sdk.dns.records.delete(id, { zone_id: zoneId }));
   }
 
   async #call<T>(fn: () => Promise<T>): Promise<T> {
-    if (!this.#token) throw new TerminalError('AuthenticationFailed', 'no Cloudflare API token configured', { scope: TOKEN_SCOPE });
+    if (!this.#token) throw new DnsError('Unauthorized', 'no Cloudflare API token configured', { provider: 'cloudflare', status: 0, code: 'NoToken', message: 'no Cloudflare API token configured' }, { scope: TOKEN_SCOPE });
     try {
       return await fn();
     } catch (err) {

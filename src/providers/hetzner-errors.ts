@@ -1,5 +1,6 @@
-// Classifies Hetzner API failures once: which ones the client retries, and which engine error each final failure becomes.
-import { ProviderError, RetryableError, TerminalError } from '../engine/errors.js';
+// Classifies Hetzner API failures once: which ones the client retries, and which closed-set code each final failure gets.
+import type { ErrorCode, VendorDetail } from '../engine/errors.js';
+import { ServerError } from '../server/failure.js';
 import { scrubProvider } from '../obs/redact.js';
 
 /** HetznerFailure is one failed HTTP exchange, already parsed from the error envelope. */
@@ -44,30 +45,45 @@ function describe(f: HetznerFailure): string {
   return `hetzner ${f.op}: ${f.message} (${f.code}, HTTP ${f.status})${fields ? ` [${fields}]` : ''}${f.requestId ? ` (request ${f.requestId})` : ''}`;
 }
 
-export function toProviderError(f: HetznerFailure): ProviderError {
-  return new ProviderError('hetzner', f.status, f.code, describe(f), f.requestId, f.details);
+/** vendorDetail keeps what Hetzner said, for messages and debugging. */
+export function vendorDetail(f: HetznerFailure): VendorDetail {
+  return { provider: 'hetzner', status: f.status, code: f.code, message: f.message, ...(f.requestId ? { requestId: f.requestId } : {}), details: f.details };
 }
 
-/** classifyFailure maps the final failure to the engine's typed errors; the ProviderError stays as `cause`. */
-export function classifyFailure(failure: HetznerFailure): Error {
+/** classifyFailure maps the final failure to a DomainError of the closed code set (with a ServerFact where the port documents one). */
+export function classifyFailure(failure: HetznerFailure): ServerError {
   // Code, fields and request id come from the API and may echo the token: scrubbed before anything reads them.
   const f = scrubProvider(failure);
-  const cause = toProviderError(f);
-  const msg = cause.message;
-  if (f.status === 401 || ['unauthorized', 'forbidden', 'token_readonly'].includes(f.code)) {
-    return new TerminalError('AuthenticationFailed', msg, { scope: 'hetzner-token', cause });
-  }
-  if (f.code === 'invalid_input' || f.code === 'json_error') return new TerminalError('InvalidSpec', msg, { cause });
+  const d = vendorDetail(f);
+  const msg = describe(f);
+  const e = (code: ErrorCode, opts: ConstructorParameters<typeof ServerError>[3] = {}) => new ServerError(code, msg, d, opts);
+  if (f.status === 401 || ['unauthorized', 'forbidden', 'token_readonly'].includes(f.code)) return e('Unauthorized', { scope: 'hetzner-token' });
+  if (f.code === 'invalid_input' || f.code === 'json_error') return e('Invalid');
   // A type change the API can never do (other architecture, smaller disk): retrying cannot help.
-  if (f.code === 'invalid_server_type') return new TerminalError('InvalidServerType', msg, { cause });
-  if (f.code === 'not_implemented' || f.status === 501) return new TerminalError('NotSupported', msg, { cause });
+  if (f.code === 'invalid_server_type') return e('Invalid', { fact: 'TypeNotPossible' });
+  if (f.code === 'not_implemented' || f.status === 501) return e('Invalid', { fact: 'NotSupported' });
   // Sold out is a state of the provider, not of our request: wait minutes, not seconds, before asking again.
-  if (f.code === 'resource_unavailable' || f.code === 'server_type_unavailable') return new RetryableError('CapacityUnavailable', msg, { cause, retryAfterMs: CAPACITY_RETRY_MS });
-  if (f.code === 'locked') return new RetryableError('Locked', msg, { cause });
-  if (f.code === 'rate_limit_exceeded' || f.status === 429) return new RetryableError('RateLimited', msg, { cause, retryAfterMs: f.retryAfterMs });
-  if (f.code === 'conflict') return new RetryableError('Conflict', msg, { cause });
-  if (f.status >= 500 || f.code === 'timeout' || f.code === 'unavailable' || f.code === 'maintenance') {
-    return new RetryableError('ProviderUnavailable', msg, { cause });
-  }
-  return cause;
+  if (f.code === 'resource_unavailable' || f.code === 'server_type_unavailable') return e('Unavailable', { fact: 'NoCapacity', retryAfterMs: CAPACITY_RETRY_MS });
+  if (f.code === 'locked') return e('Locked');
+  // The server is in a state that forbids the action until something else finishes (e.g. not off before change_type).
+  if (f.code === 'server_not_stopped') return e('Locked', { fact: 'NotStopped' });
+  // Delete or rebuild protection: the API refuses until the protection is lifted.
+  if (f.code === 'protected') return e('Locked');
+  if (f.code === 'rate_limit_exceeded' || f.status === 429) return e('RateLimited', f.retryAfterMs !== undefined ? { retryAfterMs: f.retryAfterMs } : {});
+  if (f.code === 'uniqueness_error') return e('Conflict');
+  if (f.code === 'not_found' || f.status === 404) return e('NotFound');
+  if (f.code === 'resource_limit_exceeded') return e('QuotaExceeded');
+  // Hetzner's `conflict` means the resource changed during the request: transient, unlike a uniqueness clash.
+  return e('Unavailable');
+}
+
+/** connectionFailure is a request that got no HTTP answer: the outcome is unknown to the caller. */
+export function connectionFailure(op: string, message: string, cause: unknown): ServerError {
+  return new ServerError('Unavailable', message, { provider: 'hetzner', status: 0, code: 'connection_error', message }, { cause });
+}
+
+/** actionFailure is a started operation that ended in error, or one the API no longer knows. */
+export function actionFailure(message: string, code: string, missing = false): ServerError {
+  const d: VendorDetail = { provider: 'hetzner', status: missing ? 404 : 200, code, message };
+  return missing ? new ServerError('NotFound', message, d) : new ServerError('Unavailable', message, d, { fact: 'ActionFailed' });
 }

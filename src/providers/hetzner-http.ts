@@ -1,8 +1,7 @@
 // Hetzner HTTP transport: limiter, per-request timeout, safe in-client retries through the injected Clock, error parsing.
 import type { Clock } from '../engine/clock.js';
-import { RetryableError } from '../engine/errors.js';
 import type { TokenBucket } from './limiter.js';
-import { classifyFailure, redact, shouldRetry, type HetznerFailure } from './hetzner-errors.js';
+import { classifyFailure, connectionFailure, redact, shouldRetry, type HetznerFailure } from './hetzner-errors.js';
 
 export interface TransportOptions {
   token: string;
@@ -70,7 +69,7 @@ export class HetznerTransport {
           await this.o.clock.sleep(this.#backoff(attempt), spec.signal);
           continue;
         }
-        throw new RetryableError('ProviderUnavailable', `hetzner ${spec.op}: ${code}${idempotent ? '' : ' (outcome unknown, not retried)'}`, { cause: err });
+        throw connectionFailure(spec.op, `hetzner ${spec.op}: ${code}${idempotent ? '' : ' (outcome unknown, not retried)'}`, err);
       }
       this.o.onRequest?.(spec.op, res.status);
       const remaining = Number(res.headers.get('ratelimit-remaining'));

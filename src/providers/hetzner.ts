@@ -1,8 +1,8 @@
 // Hetzner Cloud API client: servers, actions and SSH keys, with paging, rate limiting and typed errors.
 import { realClock, type Clock } from '../engine/clock.js';
-import { ProviderError, RetryableError } from '../engine/errors.js';
 import { TokenBucket } from './limiter.js';
 import { HetznerTransport } from './hetzner-http.js';
+import { actionFailure } from './hetzner-errors.js';
 import { ActionPacer } from './hetzner-poll.js';
 import type { Action, CreateServerRequest, CreateServerResult, Pagination, Server, ServerType, SshKey } from './hetzner-types.js';
 
@@ -118,7 +118,7 @@ export class HetznerClient {
   /**
    * waitForActions polls until every action leaves `running`, each poll timed from the actions' progress and their
    * commands' typical durations (hetzner-poll.ts), at most 10 s apart.
-   * A failed action throws RetryableError 'ActionFailed' (its ProviderError, with the action's error code, is the cause).
+   * A failed action throws a DomainError Unavailable with fact `ActionFailed` (the action's error code in `detail`).
    */
   async waitForActions(ids: readonly number[], opts: WaitOptions = {}): Promise<Action[]> {
     const pending = new Set(ids);
@@ -128,7 +128,7 @@ export class HetznerClient {
       const actions = await this.getActions([...pending], opts);
       const at = this.#clock.monotonic();
       const missing = [...pending].filter((id) => !actions.some((a) => a.id === id));
-      if (missing.length > 0) throw new ProviderError('hetzner', 404, 'not_found', `hetzner waitForActions: actions not found: ${missing.join(', ')}`);
+      if (missing.length > 0) throw actionFailure(`hetzner waitForActions: actions not found: ${missing.join(', ')}`, 'not_found', true);
       const estimates: number[] = [];
       for (const a of actions) {
         opts.onProgress?.(a);
@@ -138,7 +138,7 @@ export class HetznerClient {
         if (a.status === 'error') {
           const code = a.error?.code ?? 'action_failed';
           const msg = `hetzner action ${a.command} (${a.id}) failed: ${a.error?.message ?? 'unknown error'} (${code})`;
-          throw new RetryableError('ActionFailed', msg, { cause: new ProviderError('hetzner', 200, code, msg, undefined, a) });
+          throw actionFailure(msg, code);
         }
       }
       if (pending.size > 0) await this.#clock.sleep(ActionPacer.delay(estimates), opts.signal);

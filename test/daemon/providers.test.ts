@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildProviders } from '../../src/daemon/providers.js';
 import { createMetrics } from '../../src/obs/metrics.js';
 import { realClock } from '../../src/engine/clock.js';
-import { TerminalError } from '../../src/engine/errors.js';
+import { DomainError } from '../../src/engine/errors.js';
 import { startSimCloud } from '../../src/sim/cloud.js';
 
 let close: (() => Promise<void>) | undefined;
@@ -18,8 +18,8 @@ describe('buildProviders', () => {
     });
     const p = buildProviders(ep('a-wrong-token-1234567'), createMetrics(), realClock);
     for (let i = 0; i < 20; i++) {
-      await expect(p.dns.findZone('example.com')).rejects.toBeInstanceOf(TerminalError);
-      await expect(p.hcloud.listServers()).rejects.toMatchObject({ reason: 'AuthenticationFailed' });
+      await expect(p.dns.findZone('example.com')).rejects.toBeInstanceOf(DomainError);
+      await expect(p.hcloud.listServers()).rejects.toMatchObject({ code: 'Unauthorized' });
     }
     const calls = sim.server.requests().byRoute;
     expect(calls['GET /client/v4/zones']).toBe(1);
@@ -38,11 +38,11 @@ describe('buildProviders', () => {
     sim.server.addFault({ route: 'GET /client/v4/zones', status: 403, times: 1, body: { success: false, errors: [{ code: 10000, message: 'Authentication error' }], messages: [], result: null } });
     sim.server.addFault({ route: 'GET /v1/servers', status: 403, times: 1, body: { error: { code: 'forbidden', message: 'insufficient permissions', details: null } } });
     for (let i = 0; i < 3; i++) {
-      await expect(p.dns.findZone('example.com')).rejects.toMatchObject({ reason: 'AuthenticationFailed' });
-      await expect(p.hcloud.listServers()).rejects.toMatchObject({ reason: 'AuthenticationFailed' });
+      await expect(p.dns.findZone('example.com')).rejects.toMatchObject({ code: 'Unauthorized' });
+      await expect(p.hcloud.listServers()).rejects.toMatchObject({ code: 'Unauthorized' });
     }
     expect(p.update(ep)).toBe(false);
-    await expect(p.hcloud.listServers()).rejects.toMatchObject({ reason: 'AuthenticationFailed' });
+    await expect(p.hcloud.listServers()).rejects.toMatchObject({ code: 'Unauthorized' });
     p.resetBreakers();
     expect(await p.dns.findZone('example.com')).toMatchObject({ name: 'example.com' });
     expect(await p.hcloud.listServers()).toEqual([]);

@@ -3,14 +3,14 @@ import Cloudflare from 'cloudflare';
 import { describe, expect, it } from 'vitest';
 import { classifyFailure } from '../../src/providers/hetzner-errors.js';
 import { classifyCloudflareError } from '../../src/providers/cloudflare-errors.js';
-import { ProviderError } from '../../src/engine/errors.js';
+import { DomainError } from '../../src/engine/errors.js';
 import { scrubProvider, secrets } from '../../src/obs/redact.js';
 
 const TOKEN = 'tok-5b8e2d7f1a9c3e6b4d0f2a8c6e1b3d5f';
 /** everything renders an error with its cause chain, fields included, for a leak check. */
 const everything = (err: Error): string => {
-  const cause = (err.cause ?? err) as ProviderError;
-  return JSON.stringify({ m: err.message, cm: cause.message, code: cause.code, rid: cause.requestId, details: cause.details });
+  const d = (err as DomainError).detail;
+  return JSON.stringify({ m: err.message, cm: d.message, code: d.code, rid: d.requestId, details: d.details });
 };
 
 describe('scrubbing provider errors at the point of entry', () => {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/engine/clock.js';
-import { ProviderError, RetryableError, TerminalError } from '../../src/engine/errors.js';
+import { DomainError } from '../../src/engine/errors.js';
 import { TokenBucket } from '../../src/providers/limiter.js';
 import { CloudflareDns, isRecordNotFound, operationLabel, type CloudflareDnsOptions, type DnsRecord } from '../../src/providers/cloudflare.js';
 import { SimClock, SimServer } from '../../src/sim/framework.js';
@@ -71,54 +71,55 @@ export function runCloudflareConformance(kind: 'sim' | 'live', makeTarget: () =>
     expect((await client.listRecords(zoneId)).some((r) => r.id === rec.id)).toBe(false);
   });
 
-  it('maps duplicates and CNAME clashes to TerminalError Conflict', async () => {
+  it('maps duplicates and CNAME clashes to DomainError Conflict', async () => {
     const a = { type: 'A', name: host('dup'), content: '203.0.113.20' };
     track(await client.createRecord(zoneId, a));
     const dup = await client.createRecord(zoneId, a).catch((e: unknown) => e);
-    expect(dup).toBeInstanceOf(TerminalError);
-    expect(dup).toMatchObject({ reason: 'Conflict' });
-    expect(['81057', '81058']).toContain(((dup as Error).cause as ProviderError).code);
+    expect(dup).toBeInstanceOf(DomainError);
+    expect(dup).toMatchObject({ code: 'Conflict' });
+    expect(['81057', '81058']).toContain((dup as DomainError).detail.code);
     const clash = await client.createRecord(zoneId, { type: 'CNAME', name: host('dup'), content: `target.${t.zone}` }).catch((e: unknown) => e);
-    expect(clash).toMatchObject({ reason: 'Conflict', cause: { code: '81053', status: 400 } });
+    expect(clash).toMatchObject({ code: 'Conflict', detail: { code: '81053', status: 400 } });
   });
 
-  it('maps validation failures to TerminalError InvalidRecord with the error_chain text', async () => {
+  it('maps validation failures to DomainError Invalid with the error_chain text', async () => {
     const err = await client.createRecord(zoneId, { type: 'A', name: host('bad'), content: 'not-an-ip' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TerminalError);
-    expect(err).toMatchObject({ reason: 'InvalidRecord', cause: { code: '1004', status: 400 } });
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ code: 'Invalid', detail: { code: '1004', status: 400 } });
     expect((err as Error).message).toContain('DNS Validation Error');
     expect((err as Error).message).toContain('9005');
     const ttl = await client.createRecord(zoneId, { type: 'A', name: host('bad'), content: '203.0.113.1', ttl: 5 }).catch((e: unknown) => e);
-    expect(ttl).toMatchObject({ reason: 'InvalidRecord' });
+    expect(ttl).toMatchObject({ code: 'Invalid' });
   });
 
-  it('reports a missing record as ProviderError 81044 that isRecordNotFound recognises', async () => {
+  it('reports a missing record as DomainError NotFound (81044) that isRecordNotFound recognises', async () => {
     const missing = randomBytes(16).toString('hex');
     const del = await client.deleteRecord(zoneId, missing).catch((e: unknown) => e);
-    expect(del).toBeInstanceOf(ProviderError);
-    expect(del).toMatchObject({ provider: 'cloudflare', status: 404, code: '81044' });
+    expect(del).toMatchObject({ name: 'DomainError', code: 'NotFound', fact: 'RecordNotFound', detail: { code: '81044' } });
+    expect((del as DomainError).detail).toMatchObject({ provider: 'cloudflare', status: 404, code: '81044' });
     expect(isRecordNotFound(del)).toBe(true);
     expect(isRecordNotFound(await client.editRecord(zoneId, missing, { ttl: 60 }).catch((e: unknown) => e))).toBe(true);
     expect(isRecordNotFound(new Error('other'))).toBe(false);
   });
 
-  it('maps an unknown zone id to ZoneNotFound', async () => {
+  it('maps an unknown zone id to NotFound with fact ZoneNotFound', async () => {
     const err = await client.listRecords(randomBytes(16).toString('hex')).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TerminalError);
+    expect(err).toBeInstanceOf(DomainError);
     // A scoped real token may get a permission error for a zone it cannot see.
-    expect(kind === 'sim' ? ['ZoneNotFound'] : ['ZoneNotFound', 'AuthenticationFailed']).toContain((err as TerminalError).reason);
+    if (kind === 'sim') expect(err).toMatchObject({ code: 'NotFound', fact: 'ZoneNotFound' });
+    else expect(['NotFound', 'Unauthorized']).toContain((err as DomainError).code);
   });
 
-  it('maps a bad token to AuthenticationFailed scoped to the token, without leaking it', async () => {
+  it('maps a bad token to Unauthorized scoped to the token, without leaking it', async () => {
     const secret = `bad-${randomBytes(12).toString('hex')}`;
     const err = await t.makeClient({ token: secret }).findZone(t.zone).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TerminalError);
-    expect(err).toMatchObject({ reason: 'AuthenticationFailed', scope: 'cloudflare-token' });
-    expect([401, 403, 400]).toContain(((err as Error).cause as ProviderError).status);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ code: 'Unauthorized', scope: 'cloudflare-token' });
+    expect([401, 403, 400]).toContain((err as DomainError).detail.status);
     const dump = `${String(err)} ${(err as Error).stack} ${JSON.stringify(err)} ${JSON.stringify((err as Error).cause)}`;
     expect(dump).not.toContain(secret);
     const none = await t.makeClient({ token: '' }).findZone(t.zone).catch((e: unknown) => e);
-    expect(none).toMatchObject({ reason: 'AuthenticationFailed', scope: 'cloudflare-token' });
+    expect(none).toMatchObject({ code: 'Unauthorized', scope: 'cloudflare-token' });
   });
 
   describe.skipIf(simOnly)('simulator-only checks', () => {
@@ -157,7 +158,7 @@ export function runCloudflareConformance(kind: 'sim' | 'live', makeTarget: () =>
       expect(t.sim!.service.state.records.get(zone.id)!.size).toBe(150);
     });
 
-    it('turns a 429 into RetryableError RateLimited without SDK retries, and pauses the limiter', async () => {
+    it('turns a 429 into DomainError RateLimited without SDK retries, and pauses the limiter', async () => {
       const clock = new ManualClock(Date.now());
       const limiter = new TokenBucket({ limit: 100, windowMs: 1000, clock });
       const ops: string[] = [];
@@ -165,8 +166,8 @@ export function runCloudflareConformance(kind: 'sim' | 'live', makeTarget: () =>
       t.sim!.server.resetCounters();
       t.sim!.server.addFault({ route: 'GET /client/v4/zones', status: 429, headers: { 'retry-after': '7' } });
       const err = await c.findZone(t.zone).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RetryableError);
-      expect(err).toMatchObject({ reason: 'RateLimited', retryAfterMs: 7000, cause: { code: '971', status: 429 } });
+      expect(err).toBeInstanceOf(DomainError);
+      expect(err).toMatchObject({ code: 'RateLimited', retryAfterMs: 7000, detail: { code: '971', status: 429 } });
       expect(ops).toEqual(['zones.list 429']);
       expect(t.sim!.server.requests().byStatus['429']).toBe(1);
       let granted = false;
@@ -191,8 +192,8 @@ export function runCloudflareConformance(kind: 'sim' | 'live', makeTarget: () =>
       expect(ops).toEqual(['dns_records.create 502', 'dns_records.create 502', 'dns_records.create 200']);
       t.sim!.server.addFault({ route, status: 500, times: 3, headers: { 'retry-after-ms': '1' } });
       const err = await c.createRecord(zoneId, { type: 'TXT', name: host('retry2'), content: 'no' }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RetryableError);
-      expect(err).toMatchObject({ reason: 'ProviderUnavailable', cause: { status: 500 } });
+      expect(err).toBeInstanceOf(DomainError);
+      expect(err).toMatchObject({ code: 'Unavailable', detail: { status: 500 } });
       expect(ops).toHaveLength(6);
     });
 
@@ -201,8 +202,8 @@ export function runCloudflareConformance(kind: 'sim' | 'live', makeTarget: () =>
       const c = t.makeClient({ timeoutMs: 50, maxRetries: 0, onRequest: (op, status) => ops.push(`${op} ${status}`) });
       t.sim!.server.addFault({ route: 'GET /client/v4/zones', latencyMs: 400 });
       const err = await c.findZone(t.zone).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(RetryableError);
-      expect(err).toMatchObject({ reason: 'ProviderUnavailable', cause: { code: 'Timeout' } });
+      expect(err).toBeInstanceOf(DomainError);
+      expect(err).toMatchObject({ code: 'Unavailable', detail: { code: 'Timeout' } });
       expect(ops).toEqual(['zones.list 0']);
     });
   });

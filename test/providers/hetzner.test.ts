@@ -2,7 +2,7 @@
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/engine/clock.js';
-import { ProviderError, RetryableError, TerminalError } from '../../src/engine/errors.js';
+import { DomainError } from '../../src/engine/errors.js';
 import { TokenBucket } from '../../src/providers/limiter.js';
 import { HetznerClient, fingerprintMd5, serverLocation, type HetznerClientOptions } from '../../src/providers/hetzner.js';
 import { SimClock, SimServer } from '../../src/sim/framework.js';
@@ -150,17 +150,17 @@ describe('HetznerClient', () => {
     expect(routeCount(server, 'GET /v1/actions')).toBe(2);
   });
 
-  it('turns a failed action into RetryableError ActionFailed', async () => {
+  it('turns a failed action into DomainError Unavailable with fact ActionFailed', async () => {
     const { client, clock, sim } = await setup();
     sim.failNext('create_server', 'disk on fire');
     const c = await client.createServer(cx23('doomed'));
     const err = await failure(drive(clock, client.waitForActions([c.action.id])));
-    expect(err).toBeInstanceOf(RetryableError);
-    expect((err as RetryableError).reason).toBe('ActionFailed');
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ code: 'Unavailable', fact: 'ActionFailed' });
     expect(err.message).toContain('disk on fire');
-    expect(((err as RetryableError).cause as ProviderError).code).toBe('action_failed');
+    expect((err as DomainError).detail.code).toBe('action_failed');
     const missing = await failure(drive(clock, client.waitForActions([424242])));
-    expect(missing).toBeInstanceOf(ProviderError);
+    expect(missing).toMatchObject({ name: 'DomainError', code: 'NotFound' });
   });
 
   it('retries a scripted 503 on GET and then succeeds', async () => {
@@ -174,12 +174,12 @@ describe('HetznerClient', () => {
     expect(clock.now() - before).toBeGreaterThanOrEqual(2250);
   });
 
-  it('gives up after 5 retries with RetryableError ProviderUnavailable', async () => {
+  it('gives up after 5 retries with DomainError Unavailable', async () => {
     const { client, server, clock } = await setup();
     server.addFault({ route: 'GET /v1/servers/{id}', status: 502, times: 10 });
     const err = await failure(drive(clock, client.getServer(1), 1000));
-    expect(err).toBeInstanceOf(RetryableError);
-    expect((err as RetryableError).reason).toBe('ProviderUnavailable');
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).code).toBe('Unavailable');
     expect(routeCount(server, 'GET /v1/servers/{id}')).toBe(6);
   });
 
@@ -187,12 +187,12 @@ describe('HetznerClient', () => {
     const { client, server, clock } = await setup();
     server.addFault({ route: 'POST /v1/servers', status: 409, body: { error: { code: 'uniqueness_error', message: 'server name is already used', details: { fields: [{ name: 'name' }] } } }, headers: { 'X-Correlation-Id': 'corr-409' } });
     const dup = await failure(drive(clock, client.createServer(cx23('x'))));
-    expect(dup).toBeInstanceOf(ProviderError);
-    expect((dup as ProviderError).code).toBe('uniqueness_error');
-    expect((dup as ProviderError).requestId).toBe('corr-409');
+    expect(dup).toMatchObject({ name: 'DomainError', code: 'Conflict' });
+    expect((dup as DomainError).detail.code).toBe('uniqueness_error');
+    expect((dup as DomainError).detail.requestId).toBe('corr-409');
     server.addFault({ route: 'POST /v1/servers', status: 503 });
     const down = await failure(drive(clock, client.createServer(cx23('y'))));
-    expect((down as RetryableError).reason).toBe('ProviderUnavailable');
+    expect((down as DomainError).code).toBe('Unavailable');
     expect(routeCount(server, 'POST /v1/servers')).toBe(2);
     expect(envs[0]!.sim.servers.size).toBe(0);
   });
@@ -228,9 +228,9 @@ describe('HetznerClient', () => {
 
     server.addFault({ route: 'GET /v1/ssh_keys', status: 429, times: 5 });
     const err = await failure(drive(clock, client.listSshKeys()));
-    expect(err).toBeInstanceOf(RetryableError);
-    expect((err as RetryableError).reason).toBe('RateLimited');
-    expect((err as RetryableError).retryAfterMs).toBeGreaterThan(0);
+    expect(err).toBeInstanceOf(DomainError);
+    expect((err as DomainError).code).toBe('RateLimited');
+    expect((err as DomainError).retryAfterMs).toBeGreaterThan(0);
   });
 
   it('syncs the limiter down to RateLimit-Remaining', async () => {
@@ -245,36 +245,36 @@ describe('HetznerClient', () => {
     const { client, server, clock, sim } = await setup();
     const bad = new HetznerClient({ token: 'wrong-token-value', endpoint: server.baseUrl('hetzner'), clock });
     const auth = await failure(bad.listServers());
-    expect(auth).toBeInstanceOf(TerminalError);
-    expect(auth).toMatchObject({ reason: 'AuthenticationFailed', scope: 'hetzner-token' });
+    expect(auth).toBeInstanceOf(DomainError);
+    expect(auth).toMatchObject({ code: 'Unauthorized', scope: 'hetzner-token' });
     expect(auth.message).not.toContain('wrong-token-value');
-    expect(((auth as TerminalError).cause as ProviderError).requestId).toMatch(/^[0-9a-f]{16}$/);
+    expect((auth as DomainError).detail.requestId).toMatch(/^[0-9a-f]{16}$/);
 
     const invalid = await failure(client.createServer({ ...cx23('bad name'), labels: { 'hetzner.cloud/x': 'y' } }));
-    expect(invalid).toMatchObject({ name: 'TerminalError', reason: 'InvalidSpec' });
+    expect(invalid).toMatchObject({ name: 'DomainError', code: 'Invalid' });
     expect(invalid.message).toMatch(/name: is invalid/);
     expect(invalid.message).toMatch(/labels: label key 'hetzner\.cloud\/x' is invalid/);
 
     sim.setCapacity({ location: 'nbg1', serverType: 'cx23', available: false });
-    expect(await failure(client.createServer(cx23('cap')))).toMatchObject({ name: 'RetryableError', reason: 'CapacityUnavailable' });
+    expect(await failure(client.createServer(cx23('cap')))).toMatchObject({ name: 'DomainError', code: 'Unavailable', fact: 'NoCapacity' });
     sim.setCapacity({ location: 'nbg1', serverType: 'cx23', available: true });
 
     const c = await client.createServer(cx23('lock'));
-    expect(await failure(client.serverAction(c.server.id, 'poweroff'))).toMatchObject({ name: 'RetryableError', reason: 'Locked' });
+    expect(await failure(client.serverAction(c.server.id, 'poweroff'))).toMatchObject({ name: 'DomainError', code: 'Locked' });
     await drive(clock, client.waitForActions([c.action.id, c.nextActions[0]!.id]));
     const notStopped = await failure(client.serverAction(c.server.id, 'change_type', { server_type: 'cx33', upgrade_disk: false }));
-    expect(notStopped).toMatchObject({ name: 'ProviderError', code: 'server_not_stopped' });
+    expect(notStopped).toMatchObject({ name: 'DomainError', code: 'Locked', fact: 'NotStopped', detail: { code: 'server_not_stopped' } });
     const protect = await client.serverAction(c.server.id, 'change_protection', { delete: true, rebuild: true });
     expect(protect.status).toBe('success');
-    expect(await failure(client.deleteServer(c.server.id))).toMatchObject({ name: 'ProviderError', code: 'protected', status: 423 });
+    expect(await failure(client.deleteServer(c.server.id))).toMatchObject({ name: 'DomainError', code: 'Locked', detail: { code: 'protected', status: 423 } });
     const gone = await failure(client.deleteServer(999999));
-    expect(gone).toMatchObject({ name: 'ProviderError', code: 'not_found' });
-    expect((gone as ProviderError).requestId).toBeTruthy();
+    expect(gone).toMatchObject({ name: 'DomainError', code: 'NotFound', detail: { code: 'not_found' } });
+    expect((gone as DomainError).detail.requestId).toBeTruthy();
 
     const limited = await setup({ rateLimit: { limit: 1, windowMs: 3_600_000 }, client: { maxRetries: 0 } });
     await limited.client.listServers();
     const rl = await failure(drive(limited.clock, limited.client.listServers(), 1000));
-    expect(rl).toMatchObject({ reason: 'RateLimited' });
+    expect(rl).toMatchObject({ code: 'RateLimited' });
     expect(rl.message).toContain("token '<redacted>'");
     expect(rl.message).not.toContain(TOKEN.slice(0, 4));
   });
@@ -287,7 +287,7 @@ describe('HetznerClient', () => {
     expect((await client.listSshKeys({ fingerprint: fingerprintMd5(ED25519) })).map((k) => k.id)).toEqual([key.id]);
     expect(await client.listSshKeys({ name: 'nobody' })).toEqual([]);
     expect((await client.listSshKeys({ labelSelector: 'team=ops' })).map((k) => k.name)).toEqual(['ops']);
-    expect(await failure(client.createSshKey({ name: 'ops-2', public_key: ED25519 }))).toMatchObject({ code: 'uniqueness_error' });
+    expect(await failure(client.createSshKey({ name: 'ops-2', public_key: ED25519 }))).toMatchObject({ code: 'Conflict', detail: { code: 'uniqueness_error' } });
     expect((await client.updateSshKey(key.id, { name: 'ops-3' })).name).toBe('ops-3');
     await client.deleteSshKey(key.id);
     expect(await client.listSshKeys()).toEqual([]);
@@ -298,7 +298,7 @@ describe('HetznerClient', () => {
     server.addFault({ route: 'GET /v1/servers', latencyMs: 300 });
     const client = new HetznerClient({ token: TOKEN, endpoint: server.baseUrl('hetzner'), timeoutMs: 50, maxRetries: 0 });
     const err = await failure(client.listServers());
-    expect(err).toMatchObject({ name: 'RetryableError', reason: 'ProviderUnavailable' });
+    expect(err).toMatchObject({ name: 'DomainError', code: 'Unavailable' });
     expect(err.message).toContain('request timeout');
   });
 
@@ -311,7 +311,7 @@ describe('HetznerClient', () => {
     const statuses: number[] = [];
     const client = new HetznerClient({ token: TOKEN, endpoint: `http://127.0.0.1:${port}/v1`, clock, maxRetries: 2, random: () => 0.5, onRequest: (_op, s) => statuses.push(s) });
     const err = await failure(drive(clock, client.createServer(cx23('nowhere')), 500));
-    expect(err).toMatchObject({ name: 'RetryableError', reason: 'ProviderUnavailable' });
+    expect(err).toMatchObject({ name: 'DomainError', code: 'Unavailable' });
     expect(err.message).toContain('ECONNREFUSED');
     expect(statuses).toEqual([0, 0, 0]);
   });

@@ -1,7 +1,7 @@
 // Framework fault realism (HTML pages, resets before/after, cut-off bodies) and how both real clients survive them.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/engine/clock.js';
-import { RetryableError } from '../../src/engine/errors.js';
+import { DomainError } from '../../src/engine/errors.js';
 import { CloudflareDns } from '../../src/providers/cloudflare.js';
 import { HetznerClient } from '../../src/providers/hetzner.js';
 import { TokenBucket } from '../../src/providers/limiter.js';
@@ -85,14 +85,14 @@ const FAULTS: Array<[string, SimFault]> = [
 ];
 
 describe('the Cloudflare client (official SDK) survives every fault', () => {
-  it.each(FAULTS)('list: %s once is retried; forever it is a RetryableError, never a crash', async (_name, fault) => {
+  it.each(FAULTS)('list: %s once is retried; forever it is a retryable DomainError, never a crash', async (_name, fault) => {
     const t = await start();
     t.cloudflare.createRecord(t.zoneId, { type: 'A', name: 'a', content: '203.0.113.1' });
     t.server.addFault({ ...fault, route: CF_LIST, times: 1 });
     expect(await t.cf.listRecords(t.zoneId)).toHaveLength(1);
     t.server.addFault({ ...fault, route: CF_LIST, times: 10 });
     const r = await outcome(t.cf.listRecords(t.zoneId));
-    expect('err' in r && r.err).toBeInstanceOf(RetryableError);
+    expect('err' in r && r.err).toMatchObject({ name: 'DomainError', code: 'Unavailable' });
   });
 
   it.each(FAULTS)('create: %s never leaves a second record', async (_name, fault) => {
@@ -101,7 +101,7 @@ describe('the Cloudflare client (official SDK) survives every fault', () => {
     const r = await outcome(t.cf.createRecord(t.zoneId, { type: 'A', name: 'www', content: '203.0.113.1', comment: 'm' }));
     expect(t.cfRecords()).toHaveLength(1);
     // Either the retry succeeded, or it met the record the lost reply had created (a Conflict the controller re-lists on).
-    if ('err' in r) expect(r.err).toMatchObject({ name: 'TerminalError', reason: 'Conflict' });
+    if ('err' in r) expect(r.err).toMatchObject({ name: 'DomainError', code: 'Conflict' });
     else expect(r.ok).toMatchObject({ name: 'www.example.com' });
   });
 });
@@ -119,7 +119,7 @@ describe('the Hetzner client survives every fault', () => {
     t.server.addFault({ ...fault, route: HZ_POST, times: 1 });
     const r = await outcome(drive(t.hzClock, t.hc.createServer({ name: 'web', server_type: 'cx23', image: 'ubuntu-24.04', location: 'nbg1', start_after_create: false })));
     expect(t.hetzner.state.servers.size).toBeLessThanOrEqual(1);
-    if ('err' in r) expect(r.err).toBeInstanceOf(RetryableError);
+    if ('err' in r) expect(r.err).toMatchObject({ name: 'DomainError', code: 'Unavailable' });
     // Whatever the client saw, one more list shows at most the one server: nothing was created twice.
     expect((await drive(t.hzClock, t.hc.listServers())).length).toBe(t.hetzner.state.servers.size);
   });
