@@ -2,10 +2,10 @@
 //
 // Run: npm run build && node dist/bench/dns-resync.js. The copy-and-scan column replays what each reconcile did before
 // the zone cache was indexed (copy the zone's list, filter it by marker and by name): O(N·R) per resync.
-import { decide } from '../controllers/dns-record.js';
-import { ownerKeys, ownerMarker } from '../src/dns/marker.js';
-import { wanted, type ObservedRecord } from '../src/dns/normalize.js';
-import type { ZoneView } from '../src/dns/zone-cache.js';
+import { decide } from '../controllers/dns-record/controller.js';
+import { ownerKeys, ownerMarker } from '../controllers/dns-record/marker.js';
+import { wanted, type ObservedRecord } from '../controllers/dns-record/normalize.js';
+import type { ZoneView } from '../controllers/dns-record/zone-cache.js';
 import { SharedList } from '../src/engine/shared-list.js';
 import { realClock } from '../src/engine/clock.js';
 

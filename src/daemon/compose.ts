@@ -16,12 +16,9 @@ import { simulatedHosts } from '../sim/host-endpoints.js';
 import { resolveEndpoints, type CloudMode, type Endpoints } from './credentials.js';
 import { buildProviders } from './providers.js';
 import { InstanceLease, holderId } from './lease.js';
-import { createDnsRecordController } from '../../controllers/dns-record.js';
-import { createServerController } from '../../controllers/server.js';
-import { isRecordNotFound } from '../providers/cloudflare-not-found.js';
+import { KINDS, simulatedZones, type KindDeps } from '../../controllers/index.js';
 import { buildHostSetup } from './host-setup.js';
 import { loadIdentity } from './identity.js';
-import { desiredZones } from './zones.js';
 import type { ConfirmResult } from '../engine/prune-guard.js';
 import { LastGoodStore } from '../store/last-good.js';
 import { PendingRemovals } from '../store/pending-removals.js';
@@ -115,7 +112,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   if (o.cloud.mode === 'simulate') {
     const started = await startSimCloud({
       stateFile: join(o.stateDir, 'sim', 'world.json'),
-      zones: desiredZones(desired.list()),
+      zones: simulatedZones(desired.list()),
       ...(o.simActionMs !== undefined ? { actionDurationMs: o.simActionMs } : {}),
     });
     sim = started.server;
@@ -131,10 +128,13 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     ...(o.playbook ? { playbook: o.playbook } : {}),
     ...(o.playbookVars ? { extraVars: o.playbookVars } : {}),
   });
-  const reconcilers: Reconciler[] = [
-    createDnsRecordController({ dns: providers.dns, clock, isNotFound: isRecordNotFound, ...(o.settings?.DNSRecord?.resyncMs ? { resyncMs: o.settings.DNSRecord.resyncMs } : {}), onDrift: (fields) => { for (const f of fields) metrics.driftDetected.inc({ kind: 'DNSRecord', field: f }); } }),
-    createServerController({ hcloud: providers.hcloud, host, clock, ...identity.serverDeps, ...(o.serverCreateGraceMs !== undefined ? { createGraceMs: o.serverCreateGraceMs } : {}) }),
-  ];
+  const deps = (kind: string): KindDeps => ({
+    providers: { dns: providers.dns, hcloud: providers.hcloud, host },
+    clock, settings: o.settings?.[kind], identity: identity.serverDeps,
+    onDrift: (k, field) => { metrics.driftDetected.inc({ kind: k, field }); },
+    options: { ...(o.serverCreateGraceMs !== undefined ? { serverCreateGraceMs: o.serverCreateGraceMs } : {}) },
+  });
+  const reconcilers: Reconciler[] = KINDS.map((k) => k.create(deps(k.kind)));
   const store = new StatusStore(o.stateDir, {
     clock,
     // Disk full or read-only: logged once per episode, counted every time, and shown by /readyz.

@@ -2,10 +2,8 @@
 import type { Clock } from '../engine/clock.js';
 import { DomainError, TerminalError } from '../engine/errors.js';
 import type { Metrics } from '../obs/metrics.js';
-import type { CloudflareDnsOptions } from '../providers/cloudflare.js';
+import type { CloudflareDns, CloudflareDnsOptions } from '../providers/cloudflare.js';
 import { HetznerClient } from '../providers/hetzner.js';
-import type { DnsPort } from '../../controllers/dns-record.js';
-import type { ServerPort } from '../../controllers/server.js';
 import type { Endpoints } from './credentials.js';
 import { TokenBucket } from '../providers/limiter.js';
 import type { LeasePort } from './lease.js';
@@ -24,6 +22,10 @@ function missing<T extends object>(what: string, scope: string, hint: string): T
     get: () => async () => { throw new TerminalError('CredentialsMissing', `no ${what} token: ${hint}`, { scope }); },
   });
 }
+
+// The clients' own types: the composition root checks them against the kinds' ports, so nothing here imports controllers/.
+type DnsPort = Pick<CloudflareDns, 'findZone' | 'listRecords' | 'createRecord' | 'editRecord' | 'deleteRecord' | 'getRecord'>;
+type ServerPort = HetznerClient;
 
 /** Providers are the two ports plus `update`, which swaps in new clients when a token or endpoint changed (SIGHUP). */
 export interface Providers {

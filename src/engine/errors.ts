@@ -67,13 +67,24 @@ export class DomainError extends Error {
   readonly retryAfterMs: number | undefined;
   /** Scope groups failures with one shared cause (e.g. `cloudflare-token`): one event, not one per object. */
   readonly scope: string | undefined;
-  constructor(code: ErrorCode, message: string, detail: VendorDetail, opts: { retryAfterMs?: number; scope?: string; cause?: unknown } = {}) {
+  /** A fact the port documents beyond the code (e.g. `ZoneNotFound`, `NoCapacity`); each kind's `failure.ts` names its facts. */
+  readonly fact: string | undefined;
+  constructor(code: ErrorCode, message: string, detail: VendorDetail, opts: { retryAfterMs?: number; scope?: string; fact?: string; cause?: unknown } = {}) {
     super(message, { cause: opts.cause });
     this.code = code;
     this.detail = detail;
     this.retryAfterMs = opts.retryAfterMs;
     this.scope = opts.scope;
+    this.fact = opts.fact;
   }
+}
+
+/** factOf finds the port fact of an error or of one of its causes. */
+export function factOf(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof DomainError && e.fact) return e.fact;
+  }
+  return undefined;
 }
 
 /** errorCode finds the closed-set code of an error or of one of its causes. */

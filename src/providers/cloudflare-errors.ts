@@ -1,7 +1,7 @@
 // Cloudflare error classification: SDK APIErrors become DomainErrors of the closed code set, exactly once, here.
 import Cloudflare from 'cloudflare';
 import type { ErrorCode, VendorDetail } from '../engine/errors.js';
-import { DnsError } from '../dns/failure.js';
+import { DomainError } from '../engine/errors.js';
 import { scrubProvider } from '../obs/redact.js';
 
 /** Scope shared by every auth failure of one token, so the engine emits one event, not one per object. */
@@ -33,7 +33,7 @@ export function classifyCloudflareError(err: unknown, secret: string, now: () =>
     // APIConnectionTimeoutError extends APIConnectionError; both mean "try again later".
     const timeout = err instanceof Cloudflare.APIConnectionTimeoutError;
     const message = scrub(`Cloudflare API ${timeout ? 'request timed out' : 'connection failed'}`, secret);
-    return new DnsError('Unavailable', message, { provider: 'cloudflare', status: 0, code: timeout ? 'Timeout' : 'ConnectionError', message });
+    return new DomainError('Unavailable', message, { provider: 'cloudflare', status: 0, code: timeout ? 'Timeout' : 'ConnectionError', message });
   }
   if (!(err instanceof Cloudflare.APIError) || err.status === undefined) return err instanceof Error ? err : new Error(String(err));
 
@@ -49,7 +49,7 @@ export function classifyCloudflareError(err: unknown, secret: string, now: () =>
   const requestId = scrubProvider(err.headers?.get('cf-ray') ?? undefined, secret);
   const detail: VendorDetail = { provider: 'cloudflare', status, code, message, ...(requestId ? { requestId } : {}), details: errors };
   const text = `Cloudflare ${status} (code ${code}): ${message}`;
-  const e = (c: ErrorCode, opts: ConstructorParameters<typeof DnsError>[3] = {}) => new DnsError(c, text, detail, opts);
+  const e = (c: ErrorCode, opts: ConstructorParameters<typeof DomainError>[3] = {}) => new DomainError(c, text, detail, opts);
   const has = (set: Set<number>) => codes.some((c) => set.has(c));
 
   if (status === 429) return e('RateLimited', { retryAfterMs: parseRetryAfter(err.headers?.get('retry-after') ?? null, now) ?? DEFAULT_RETRY_AFTER_MS });

@@ -1,7 +1,7 @@
 // Cloudflare DNS client on the official `cloudflare` SDK v7: rate-limited, typed results, typed errors.
 import Cloudflare from 'cloudflare';
 import { realClock, type Clock } from '../engine/clock.js';
-import { DnsError } from '../dns/failure.js';
+import { DomainError } from '../engine/errors.js';
 import { TokenBucket } from './limiter.js';
 import { classifyCloudflareError, isRecordNotFound, TOKEN_SCOPE } from './cloudflare-errors.js';
 import { limitedFetch } from './cloudflare-fetch.js';
@@ -174,7 +174,7 @@ export class CloudflareDns {
   }
 
   async #call<T>(fn: () => Promise<T>): Promise<T> {
-    if (!this.#token) throw new DnsError('Unauthorized', 'no Cloudflare API token configured', { provider: 'cloudflare', status: 0, code: 'NoToken', message: 'no Cloudflare API token configured' }, { scope: TOKEN_SCOPE });
+    if (!this.#token) throw new DomainError('Unauthorized', 'no Cloudflare API token configured', { provider: 'cloudflare', status: 0, code: 'NoToken', message: 'no Cloudflare API token configured' }, { scope: TOKEN_SCOPE });
     try {
       return await fn();
     } catch (err) {

@@ -1,6 +1,6 @@
 // Classifies Hetzner API failures once: which ones the client retries, and which closed-set code each final failure gets.
 import type { ErrorCode, VendorDetail } from '../engine/errors.js';
-import { ServerError } from '../server/failure.js';
+import { DomainError } from '../engine/errors.js';
 import { scrubProvider } from '../obs/redact.js';
 
 /** HetznerFailure is one failed HTTP exchange, already parsed from the error envelope. */
@@ -51,12 +51,12 @@ export function vendorDetail(f: HetznerFailure): VendorDetail {
 }
 
 /** classifyFailure maps the final failure to a DomainError of the closed code set (with a ServerFact where the port documents one). */
-export function classifyFailure(failure: HetznerFailure): ServerError {
+export function classifyFailure(failure: HetznerFailure): DomainError {
   // Code, fields and request id come from the API and may echo the token: scrubbed before anything reads them.
   const f = scrubProvider(failure);
   const d = vendorDetail(f);
   const msg = describe(f);
-  const e = (code: ErrorCode, opts: ConstructorParameters<typeof ServerError>[3] = {}) => new ServerError(code, msg, d, opts);
+  const e = (code: ErrorCode, opts: ConstructorParameters<typeof DomainError>[3] = {}) => new DomainError(code, msg, d, opts);
   if (f.status === 401 || ['unauthorized', 'forbidden', 'token_readonly'].includes(f.code)) return e('Unauthorized', { scope: 'hetzner-token' });
   if (f.code === 'invalid_input' || f.code === 'json_error') return e('Invalid');
   // A type change the API can never do (other architecture, smaller disk): retrying cannot help.
@@ -78,12 +78,12 @@ export function classifyFailure(failure: HetznerFailure): ServerError {
 }
 
 /** connectionFailure is a request that got no HTTP answer: the outcome is unknown to the caller. */
-export function connectionFailure(op: string, message: string, cause: unknown): ServerError {
-  return new ServerError('Unavailable', message, { provider: 'hetzner', status: 0, code: 'connection_error', message }, { cause });
+export function connectionFailure(op: string, message: string, cause: unknown): DomainError {
+  return new DomainError('Unavailable', message, { provider: 'hetzner', status: 0, code: 'connection_error', message }, { cause });
 }
 
 /** actionFailure is a started operation that ended in error, or one the API no longer knows. */
-export function actionFailure(message: string, code: string, missing = false): ServerError {
+export function actionFailure(message: string, code: string, missing = false): DomainError {
   const d: VendorDetail = { provider: 'hetzner', status: missing ? 404 : 200, code, message };
-  return missing ? new ServerError('NotFound', message, d) : new ServerError('Unavailable', message, d, { fact: 'ActionFailed' });
+  return missing ? new DomainError('NotFound', message, d) : new DomainError('Unavailable', message, d, { fact: 'ActionFailed' });
 }

@@ -59,9 +59,6 @@ export function findCycles(g: Map<string, string[]>, skip: Set<string> = new Set
   return found;
 }
 
-/** Temporary: the provider factory names the port types the controllers declare; the domain-ports change moves them. */
-const TEMPORARY_PORT_EDGES = new Set(['src/daemon/providers.ts -> controllers/dns-record.ts', 'src/daemon/providers.ts -> controllers/server.ts']);
-
 describe('import graph', () => {
   const g = graph();
 
@@ -82,8 +79,7 @@ describe('import graph', () => {
 
   it('nothing under src/ imports controllers/ except the composition root', () => {
     const bad = [...g].filter(([f]) => f.startsWith('src/') && f !== 'src/daemon/compose.ts')
-      .flatMap(([f, ds]) => ds.filter((d) => d.startsWith('controllers/')).map((d) => `${f} -> ${d}`))
-      .filter((e) => !TEMPORARY_PORT_EDGES.has(e));
+      .flatMap(([f, ds]) => ds.filter((d) => d.startsWith('controllers/')).map((d) => `${f} -> ${d}`));
     expect(bad).toEqual([]);
   });
 

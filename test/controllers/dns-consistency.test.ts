@@ -1,11 +1,11 @@
 // DNSRecord controller against an eventually consistent Cloudflare: replacements without gaps, lagging lists, lost replies, quotas.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDnsRecordController, SETTLE_RETRY_MS } from '../../controllers/dns-record.js';
+import { createDnsRecordController, SETTLE_RETRY_MS } from '../../controllers/dns-record/controller.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { getCondition, READY, STALLED } from '../../src/engine/conditions.js';
 import { ManualClock, realClock, type Clock } from '../../src/engine/clock.js';
 import { DEFAULT_CONSISTENCY } from '../../src/sim/cloudflare.js';
-import { ownerMarker } from '../../src/dns/marker.js';
+import { ownerMarker } from '../../controllers/dns-record/marker.js';
 import { count, startCloud, startManager, writes } from '../helpers/harness.js';
 
 const POST = 'POST /client/v4/zones/{zone_id}/dns_records';

@@ -1,11 +1,11 @@
 // DNSRecord ownership with prefix-related names (web1/web10, p1-a/p1-aaaa, api/api-v2) across create, update, drift, remove, orphan.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDnsRecordController } from '../../controllers/dns-record.js';
+import { createDnsRecordController } from '../../controllers/dns-record/controller.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { getCondition, READY } from '../../src/engine/conditions.js';
 import { ManualClock, realClock, type Clock } from '../../src/engine/clock.js';
-import { WRITE_GRACE_MS } from '../../src/dns/zone-cache.js';
-import { ownerMarker, readableMarker } from '../../src/dns/marker.js';
+import { WRITE_GRACE_MS } from '../../controllers/dns-record/zone-cache.js';
+import { ownerMarker, readableMarker } from '../../controllers/dns-record/marker.js';
 import { DEFAULT_CONSISTENCY } from '../../src/sim/cloudflare.js';
 import { startCloud, startManager, writes } from '../helpers/harness.js';
 

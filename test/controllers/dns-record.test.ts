@@ -1,10 +1,10 @@
 // DNSRecord controller end to end: manager + controller + official SDK client + Cloudflare simulator over loopback.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDnsRecordController, decide, SETTLE_RETRY_MS } from '../../controllers/dns-record.js';
+import { createDnsRecordController, decide, SETTLE_RETRY_MS } from '../../controllers/dns-record/controller.js';
 import { DEFAULT_CONSISTENCY } from '../../src/sim/cloudflare.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { getCondition, READY, STALLED } from '../../src/engine/conditions.js';
-import { wanted } from '../../src/dns/normalize.js';
+import { wanted } from '../../controllers/dns-record/normalize.js';
 import { realClock } from '../../src/engine/clock.js';
 import { count, startCloud, startManager, writes } from '../helpers/harness.js';
 

@@ -1,8 +1,8 @@
 // Server controller end to end against the Hetzner and Cloudflare simulators, with simulated host setup.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServerController, type ServerPort } from '../../controllers/server.js';
+import { createServerController, type ServerPort } from '../../controllers/server/controller.js';
 import { DEFAULT_CONSISTENCY } from '../../src/sim/cloudflare.js';
-import { createDnsRecordController } from '../../controllers/dns-record.js';
+import { createDnsRecordController } from '../../controllers/dns-record/controller.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { fingerprintMd5 } from '../../src/providers/hetzner.js';
 import { SimulatedHostSetup } from '../../src/host/simulated-setup.js';

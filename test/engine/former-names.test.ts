@@ -1,6 +1,6 @@
 // Upgrade of a state dir whose derived DNS record lives under the old name: the engine moves the state, the record stays.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDnsRecordController } from '../../controllers/dns-record.js';
+import { createDnsRecordController } from '../../controllers/dns-record/controller.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { realClock } from '../../src/engine/clock.js';
 import type { Reconciler } from '../../src/engine/reconciler.js';

@@ -1,11 +1,11 @@
 // Zone cache: indexed lookups (owner marker, name+type), and our writes surviving lists that started earlier or lag.
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/engine/clock.js';
-import { WRITE_GRACE_MS, ZoneCache, type ZoneView } from '../../src/dns/zone-cache.js';
-import { ownerMarker } from '../../src/dns/marker.js';
-import type { ObservedRecord } from '../../src/dns/normalize.js';
-import { decide } from '../../controllers/dns-record.js';
-import { wanted } from '../../src/dns/normalize.js';
+import { ManualClock } from '../../../src/engine/clock.js';
+import { WRITE_GRACE_MS, ZoneCache, type ZoneView } from '../../../controllers/dns-record/zone-cache.js';
+import { ownerMarker } from '../../../controllers/dns-record/marker.js';
+import type { ObservedRecord } from '../../../controllers/dns-record/normalize.js';
+import { decide } from '../../../controllers/dns-record/controller.js';
+import { wanted } from '../../../controllers/dns-record/normalize.js';
 
 type R = ObservedRecord;
 const rec = (i: number, extra: Partial<R> = {}): R => ({ id: `r${i}`, type: 'A', name: `h${i}.example.com`, content: '203.0.113.1', ttl: 1, comment: ownerMarker('prod', `h${i}`), modifiedOn: '2026-01-01T00:00:00Z', ...extra });

@@ -1,37 +1,27 @@
 // Server controller: Hetzner servers created crash-safely, resized, protected, set up over SSH, and deleted by policy.
-import type { PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../src/engine/reconciler.js';
-import { DomainError, RetryableError, TerminalError, WaitError, hasCode } from '../src/engine/errors.js';
-import { serverFact } from '../src/server/failure.js';
-import { ANNOTATION_ADOPT, ANNOTATION_APPROVE_REPLACE } from '../src/engine/types.js';
-import type { Clock } from '../src/engine/clock.js';
-import { SharedList } from '../src/engine/shared-list.js';
-import { hashValue } from '../src/engine/hash.js';
-import type { Action, CreateServerRequest, CreateServerResult, Server, ServerType, SshKey } from '../src/providers/hetzner-types.js';
-import { serverLocation } from '../src/providers/hetzner-types.js';
+import type { PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../../src/engine/reconciler.js';
+import { DomainError, RetryableError, TerminalError, WaitError, hasCode } from '../../src/engine/errors.js';
+import { serverFact } from './failure.js';
+import { ANNOTATION_ADOPT, ANNOTATION_APPROVE_REPLACE } from '../../src/engine/types.js';
+import type { Clock } from '../../src/engine/clock.js';
+import { SharedList } from '../../src/engine/shared-list.js';
+import { hashValue } from '../../src/engine/hash.js';
+import type { Action, CreateServerRequest, CreateServerResult, Server, ServerType, SshKey } from '../../src/providers/hetzner-types.js';
+import { serverLocation } from '../../src/providers/hetzner-types.js';
 import {
   ANNOTATION_APPROVE_HOST_KEY, LABEL_INSTANCE, LABEL_OBJECT, desiredLabels, diffServer, hostIpv6, labelSelector, ownershipLabels, type ServerChange, type ServerSpec,
-} from '../src/server/classify.js';
-import { resizeProblem } from '../src/server/resize.js';
-import type { HostKeyStore } from '../src/host/host-keys.js';
-import { publicKeyFingerprintSha256 } from '../src/host/keys.js';
-import { dnsRecordsFor } from './dns-record.js';
-import type { HostSetupInput, HostSetupPort } from '../src/host/port.js';
+} from './classify.js';
+import { resizeProblem } from './resize.js';
+import type { HostKeyStore } from '../../src/host/host-keys.js';
+import { publicKeyFingerprintSha256 } from '../../src/host/keys.js';
+import { dnsRecordsFor } from './children.js';
+import type { HostSetupInput, HostSetupPort } from '../../src/host/port.js';
 
 export type { HostSetupInput, HostSetupPort, HostKeyStore };
 
-/** ServerPort is the controller's Hetzner I/O; HetznerClient satisfies it structurally. */
-export interface ServerPort {
-  listServers(labelSelector?: string): Promise<Server[]>;
-  getServer(id: number): Promise<Server | undefined>;
-  getServerType(name: string): Promise<ServerType | undefined>;
-  createServer(req: CreateServerRequest): Promise<CreateServerResult>;
-  updateServer(id: number, patch: { labels?: Record<string, string> }): Promise<Server>;
-  deleteServer(id: number): Promise<Action>;
-  serverAction(id: number, name: string, body?: Record<string, unknown>): Promise<Action>;
-  waitForActions(ids: readonly number[], opts?: { signal?: AbortSignal; onProgress?: (a: Action) => void }): Promise<Action[]>;
-  listSshKeys(filter: { name?: string; fingerprint?: string; labelSelector?: string }): Promise<SshKey[]>;
-  createSshKey(req: { name: string; public_key: string; labels?: Record<string, string> }): Promise<SshKey>;
-}
+import type { ServerPort } from './port.js';
+
+export type { ServerPort } from './port.js';
 
 export interface ServerDeps {
   hcloud: ServerPort;
@@ -54,6 +44,9 @@ export interface ServerDeps {
   /** How long a server may be missing from lists after an interrupted create before we decide it never happened (Hetzner lists are consistent within seconds). @default 15000 */
   createGraceMs?: number;
 }
+
+/** ServerIdentity is the daemon's SSH identity and host-key pins, as the composition root provides them. */
+export type ServerIdentity = Pick<ServerDeps, 'identity' | 'newHostKey' | 'userData' | 'fingerprint' | 'hostKeys'>;
 
 const POLL_MS = 5000;
 /** How long to wait before asking again when Hetzner has no capacity for the wanted type. */
@@ -91,7 +84,7 @@ export type ServerObserved = {
   playbookHash?: string;
 };
 
-declare module '../src/engine/reconciler.js' {
+declare module '../../src/engine/reconciler.js' {
   interface KindObserved { Server: ServerObserved }
 }
 
@@ -494,6 +487,9 @@ export function createServerController(deps: ServerDeps): Reconciler {
       ActionFailed: { needsHuman: false, description: 'a Hetzner action failed; retried' },
       InvalidSpec: { needsHuman: true, description: 'Hetzner rejected the request as invalid' },
       InvalidServerType: { needsHuman: true, description: 'the server type does not exist' },
+      UnknownServerType: { needsHuman: true, description: 'the wanted server type is not in Hetzner\'s list' },
+      DiskTooSmall: { needsHuman: true, description: 'the wanted type\'s disk is smaller than the server\'s' },
+      UnsupportedLocation: { needsHuman: true, description: 'the wanted type is not sold in the server\'s location' },
       NotSupported: { needsHuman: true, description: 'the API does not support the request' },
       LeaseKeyNotOurs: { needsHuman: true, description: 'the SSH key name is taken by a key livchat does not manage' },
       HostKeyUnknown: { needsHuman: true, description: 'no pinned or approved host key' },

@@ -1,8 +1,8 @@
 // Ownership marker tests: whole-token matching for prefix-related names, the 100-character budget, both formats.
 import { describe, expect, it } from 'vitest';
-import { commentLimit, isOwnedBy, MARKER_MAX, ownerKeys, ownerMarker, parseMarkers, readableMarker, withMarker, withoutMarker } from '../../src/dns/marker.js';
-import { decide } from '../../controllers/dns-record.js';
-import { wanted } from '../../src/dns/normalize.js';
+import { commentLimit, isOwnedBy, MARKER_MAX, ownerKeys, ownerMarker, parseMarkers, readableMarker, withMarker, withoutMarker } from '../../../controllers/dns-record/marker.js';
+import { decide } from '../../../controllers/dns-record/controller.js';
+import { wanted } from '../../../controllers/dns-record/normalize.js';
 
 const PAIRS: Array<[string, string]> = [['web1', 'web10'], ['p1', 'p1-a'], ['api', 'api-v2']];
 

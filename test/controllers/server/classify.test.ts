@@ -1,9 +1,9 @@
 // Pure Server helpers: exact label selectors that cannot be widened by a name, and resize pre-checks.
 import { describe, expect, it } from 'vitest';
-import { labelSelector } from '../../src/server/classify.js';
-import { resizeProblem } from '../../src/server/resize.js';
-import { matchesSelector, parseSelector } from '../../src/sim/hetzner-labels.js';
-import type { Server, ServerType } from '../../src/providers/hetzner-types.js';
+import { labelSelector } from '../../../controllers/server/classify.js';
+import { resizeProblem } from '../../../controllers/server/resize.js';
+import { matchesSelector, parseSelector } from '../../../src/sim/hetzner-labels.js';
+import type { Server, ServerType } from '../../../src/providers/hetzner-types.js';
 
 describe('labelSelector', () => {
   it('builds exact terms that never match a name with the same prefix', () => {

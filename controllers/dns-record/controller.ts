@@ -1,29 +1,19 @@
 // DNSRecord controller: observe the zone cache, diff against the normalised spec, write through the DNS port, summarise.
-import type { DependencyReader, PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../src/engine/reconciler.js';
-import { DomainError, TerminalError, WaitError, hasCode } from '../src/engine/errors.js';
-import { dnsFact } from '../src/dns/failure.js';
-import { ANNOTATION_ADOPT, ANNOTATION_FORMER_NAMES, type Resource } from '../src/engine/types.js';
-import type { Clock } from '../src/engine/clock.js';
+import type { DependencyReader, PlanContext, PlanItem, ReconcileContext, ReconcileResult, Reconciler } from '../../src/engine/reconciler.js';
+import { DomainError, TerminalError, WaitError, hasCode } from '../../src/engine/errors.js';
+import { dnsFact } from './failure.js';
+import { ANNOTATION_ADOPT, ANNOTATION_FORMER_NAMES, type Resource } from '../../src/engine/types.js';
+import type { Clock } from '../../src/engine/clock.js';
 import {
   MULTI_VALUE, diffRecord, normalizeContent, normalizeZone, ownerMarker, parseOwner, wanted,
   type DnsRecordSpec, type FieldChange, type ObservedRecord, type WantedRecord,
-} from '../src/dns/normalize.js';
-import { isOwnedBy, ownerKeys, ownerTags, parseMarkers, TAG_INSTANCE, TAG_OBJECT, withMarker, withoutMarker } from '../src/dns/marker.js';
-import { viewOf, ZoneCache, type ZoneView } from '../src/dns/zone-cache.js';
+} from './normalize.js';
+import { isOwnedBy, ownerKeys, ownerTags, parseMarkers, TAG_INSTANCE, TAG_OBJECT, withMarker, withoutMarker } from './marker.js';
+import { viewOf, ZoneCache, type ZoneView } from './zone-cache.js';
 
-/** DnsRecordInput is what the port writes: an observed record without its id, with a plain comment. */
-export type DnsRecordInput = Omit<ObservedRecord, 'id' | 'comment'> & { comment?: string };
+import type { DnsPort, DnsRecordInput } from './port.js';
 
-/** DnsPort is the controller's only I/O: the Cloudflare client satisfies it structurally. */
-export interface DnsPort {
-  findZone(name: string): Promise<{ id: string; name: string; plan?: string } | undefined>;
-  listRecords(zoneId: string): Promise<ObservedRecord[]>;
-  createRecord(zoneId: string, input: DnsRecordInput): Promise<ObservedRecord>;
-  editRecord(zoneId: string, id: string, patch: Partial<DnsRecordInput>): Promise<ObservedRecord>;
-  deleteRecord(zoneId: string, id: string): Promise<void>;
-  /** getRecord reads one record by id; used only when a lagging list misses a record this object recorded. */
-  getRecord(zoneId: string, id: string): Promise<ObservedRecord | undefined>;
-}
+export type { DnsPort, DnsRecordInput } from './port.js';
 
 export interface DnsRecordDeps {
   dns: DnsPort;
@@ -365,14 +355,4 @@ export function createDnsRecordController(deps: DnsRecordDeps): Reconciler {
     },
     invalidate: () => cache.invalidate(),
   };
-}
-
-/** dnsRecordsForServer derives the DNSRecord objects a Server's `dns` block asks for. */
-export function dnsRecordsFor(owner: string, dns: { zone: string; name: string; ipv6?: boolean }, deletionPolicy: 'Delete' | 'Orphan'): Resource[] {
-  const mk = (suffix: string, type: 'A' | 'AAAA', address: 'ipv4' | 'ipv6'): Resource => ({
-    apiVersion: 'livchat.ai/v1alpha1', kind: 'DNSRecord',
-    metadata: { name: suffix },
-    spec: { zone: dns.zone, name: dns.name, type, contentFrom: { server: owner, address }, ttl: 'auto', deletionPolicy },
-  });
-  return dns.ipv6 ? [mk('a', 'A', 'ipv4'), mk('aaaa', 'AAAA', 'ipv6')] : [mk('a', 'A', 'ipv4')];
 }

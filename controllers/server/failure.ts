@@ -1,5 +1,5 @@
 // Server-port failure facts finer than the closed code set: set by the provider, read by the Server controller.
-import { DomainError, type ErrorCode, type VendorDetail } from '../engine/errors.js';
+import { factOf } from '../../src/engine/errors.js';
 
 /**
  * ServerFact is what the Server port documents beyond the code:
@@ -9,19 +9,10 @@ import { DomainError, type ErrorCode, type VendorDetail } from '../engine/errors
  */
 export type ServerFact = 'NotStopped' | 'TypeNotPossible' | 'NoCapacity' | 'NotSupported' | 'ActionFailed';
 
-/** ServerError is a DomainError of the Server port that may carry a ServerFact. */
-export class ServerError extends DomainError {
-  readonly fact: ServerFact | undefined;
-  constructor(code: ErrorCode, message: string, detail: VendorDetail, opts: { fact?: ServerFact; retryAfterMs?: number; scope?: string; cause?: unknown } = {}) {
-    super(code, message, detail, opts);
-    this.fact = opts.fact;
-  }
-}
+const FACTS: ReadonlySet<string> = new Set<ServerFact>(['NotStopped', 'TypeNotPossible', 'NoCapacity', 'NotSupported', 'ActionFailed']);
 
 /** serverFact finds the ServerFact of an error or of one of its causes. */
 export function serverFact(err: unknown): ServerFact | undefined {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    if (e instanceof ServerError && e.fact) return e.fact;
-  }
-  return undefined;
+  const f = factOf(err);
+  return f && FACTS.has(f) ? (f as ServerFact) : undefined;
 }

@@ -1,6 +1,6 @@
 // Pure pre-checks of a server type change: what would make Hetzner refuse it, decided before any downtime.
-import type { Server, ServerType } from '../providers/hetzner-types.js';
-import { serverLocation } from '../providers/hetzner-types.js';
+import type { Server, ServerType } from '../../src/providers/hetzner-types.js';
+import { serverLocation } from '../../src/providers/hetzner-types.js';
 
 /** ResizeProblem is why a type change cannot happen now: never (terminal reason) or not at the moment (unavailable). */
 export type ResizeProblem =

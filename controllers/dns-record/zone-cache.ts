@@ -1,6 +1,6 @@
 // Shared per-zone observation cache: one paginated list per zone feeds every DNSRecord in it (informer-style), indexed.
-import type { Clock } from '../engine/clock.js';
-import { SharedList, type ListView } from '../engine/shared-list.js';
+import type { Clock } from '../../src/engine/clock.js';
+import { SharedList, type ListView } from '../../src/engine/shared-list.js';
 import { ownerKeys } from './marker.js';
 import type { ObservedRecord } from './normalize.js';
 

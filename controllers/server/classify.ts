@@ -1,6 +1,6 @@
 // Pure Server diff: which fields differ and whether each change is in place, a restart, or a replacement.
-import type { Server } from '../providers/hetzner-types.js';
-import { serverLocation } from '../providers/hetzner-types.js';
+import type { Server } from '../../src/providers/hetzner-types.js';
+import { serverLocation } from '../../src/providers/hetzner-types.js';
 
 /** ServerSpec is the Server kind's spec. */
 export interface ServerSpec {
