@@ -21,21 +21,38 @@ export interface AppDeploymentSpec {
    */
   server: string;
   /**
-   * App from the catalog, e.g. n8n, postgres, redis.
+   * App template name from the catalog, e.g. whoami.
    */
   app: string;
   /**
-   * App version or image tag; absent means the catalog default.
+   * App version; absent means the template's pinned default. Only versions the template allows are accepted.
    */
   version?: string;
   /**
-   * App-specific settings passed to the app template.
+   * Host name inside the Server's DNS zone; the app answers at <host>.<server dns name>. Absent means the template's host prefix.
    */
-  values?: {
-    [k: string]: unknown;
+  host?: string;
+  /**
+   * The app's full domain name instead of host; it must lie inside the Server's DNS zone.
+   */
+  domain?: string;
+  /**
+   * Values for the inputs the template declares; an unknown key is an error.
+   */
+  env?: {
+    /**
+     * A string, number or boolean; the template's input type decides how it is read.
+     */
+    [k: string]: {
+      [k: string]: unknown;
+    };
   };
   /**
-   * What happens to the deployed stack when this object is removed from the desired files.
+   * Replicas of the app's stateless services.
+   */
+  replicas?: number;
+  /**
+   * What happens when this object is removed from the desired files. Delete removes the stack, its DNS records and its Docker secrets (volumes are always kept); Orphan leaves the stack running.
    */
   deletionPolicy?: 'Delete' | 'Orphan';
 }
@@ -274,6 +291,24 @@ export interface ServerSpec {
      * Size of the swap file, e.g. 512M or 2G; "0" means no swap file.
      */
     swapSize?: string;
+  };
+  /**
+   * Traefik v3 (HTTPS with Let's Encrypt) and Portainer CE installed on the server, so AppDeployments can run on it. Needs spec.dns: apps get names under the server's DNS name.
+   */
+  infrastructure?: {
+    /**
+     * Let's Encrypt account e-mail; expiry warnings go there.
+     */
+    acmeEmail: string;
+    /**
+     * Portainer settings.
+     */
+    portainer?: {
+      /**
+       * Also route portainer.<server dns name> through Traefik with a real certificate. The daemon always uses an SSH tunnel.
+       */
+      expose?: boolean;
+    };
   };
   /**
    * Hetzner protection flags.

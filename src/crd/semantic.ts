@@ -110,6 +110,8 @@ export function checkServer(obj: Resource<ServerSpec>): ValidationIssue[] {
     const r = resolveRecordName(s.dns.zone, s.dns.name);
     if (r.error) issues.push({ path: '/spec/dns/name', message: r.error });
   }
+  // Apps are named under the server's DNS name, so infrastructure without one could route nothing.
+  if (s.infrastructure && !s.dns) issues.push({ path: '/spec/infrastructure', message: 'infrastructure needs spec.dns: apps get names under the server\'s DNS name' });
   if (s.setup?.timezone !== undefined && !timezoneValid(s.setup.timezone)) {
     issues.push({ path: '/spec/setup/timezone', message: `unknown time zone ${shown(s.setup.timezone)}` });
   }

@@ -55,7 +55,9 @@ describe('CRDs', () => {
     });
 
     it('documents the meaningful annotations and has deletionPolicy Delete|Orphan defaulting to Delete', () => {
-      for (const a of ['livchat.ai/paused', 'livchat.ai/adopt', 'livchat.ai/approve-replace']) expect(schema.description).toContain(a);
+      // Replacement is a Server notion; an app instead rotates secrets and retries rolled-back versions.
+      const own = schema.description.includes('AppDeployment') ? ['livchat.ai/rotate-secret', 'livchat.ai/retry'] : ['livchat.ai/approve-replace'];
+      for (const a of ['livchat.ai/paused', 'livchat.ai/adopt', ...own]) expect(schema.description).toContain(a);
       expect(schema.properties.spec.properties.deletionPolicy).toMatchObject({ enum: ['Delete', 'Orphan'], default: 'Delete' });
     });
 
