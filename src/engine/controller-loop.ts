@@ -55,7 +55,7 @@ export class ControllerLoop {
         if (remaining > 0) { this.queue.addAfter(key, remaining, PRIORITY_NORMAL); return; }
         if (core.hold.isHeld(key)) { this.#markHeld(key, state!); return; }
       }
-      if (!desired && this.#waitForDependents(key)) return;
+      if (!desired && (this.#heldByDependents(key, state) || this.#waitForDependents(key))) return;
       state = this.#syncState(key, desired, state);
       const object = desired?.object ?? state.last;
       if (!object) { store.remove(key); return; }
@@ -79,6 +79,17 @@ export class ControllerLoop {
     this.queue.cancel(key);
     this.core.store.remove(key);
     this.core.objectsChanged();
+  }
+
+  /** #heldByDependents keeps a removal back while desired objects still need it (an app on a Server): Synced=False/DependentsExist. */
+  #heldByDependents(key: string, state: ObjectState | undefined): boolean {
+    const holders = this.core.holders(key);
+    if (!holders.length || !state) return false;
+    const message = `not deleted while ${holders.sort().join(', ')} ${holders.length === 1 ? 'needs' : 'need'} it; remove ${holders.length === 1 ? 'that file' : 'those files'} first`;
+    this.core.store.stage(key, (s) => { s.status.conditions = summarize(s.status.conditions, { type: 'waiting-human', reason: 'DependentsExist', message }, s.generation, new Date(this.core.clock.now())); });
+    // The holders' own removal re-queues this key through the dependency edges; the recheck covers edges not yet registered.
+    this.queue.addAfter(key, ORDER_RECHECK_MS, PRIORITY_NORMAL);
+    return true;
   }
 
   /** #waitForDependents keeps a removal back while removed objects that depend on it still exist: they go first. */

@@ -26,6 +26,8 @@ export interface EngineCore {
   readonly scopeEventWindowMs: number;
   /** Monotonic time of each scope's last terminal event, shared by all kinds (one bad token, one event). */
   readonly scopeEvents: Map<string, number>;
+  /** holders lists the desired objects whose kind's `holds()` names key (they keep it from being deleted). */
+  holders(key: string): string[];
   /** enqueue adds a key to its own kind's queue. */
   enqueue(key: string, priority?: number): void;
   /** reconciled is called after every handled key (first-pass tracking, listeners). */

@@ -41,6 +41,14 @@ export class Manager {
       index: this.index, desired: opts.desired, store: opts.store, graph: this.#graph, grace: this.#grace, hold: this.#hold,
       clock: opts.clock, log: opts.log, instance: opts.instance, signal: this.#abort.signal, metrics: opts.metrics, revision: opts.revision,
       scopeEventWindowMs: opts.scopeEventWindowMs ?? 3_600_000, scopeEvents: new Map(),
+      holders: (key) => {
+        const out: string[] = [];
+        for (const r of opts.reconcilers) {
+          if (!r.holds) continue;
+          for (const o of this.index.list(r.kind)) if (r.holds(o.object).includes(key)) out.push(o.key);
+        }
+        return out;
+      },
       enqueue: (key, priority) => this.enqueue(key, priority),
       reconciled: (key) => {
         if (this.#pendingFirst.delete(key) && this.#pendingFirst.size === 0) this.#firstPassDone = true;

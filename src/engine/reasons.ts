@@ -16,6 +16,7 @@ export const ENGINE_REASONS: ReasonCatalog = {
   ReconcilePaused: { needsHuman: true, description: 'the livchat.ai/paused annotation stops all writes' },
   Paused: { needsHuman: false, description: 'event: reconciliation paused by annotation' },
   DeletionHeld: { needsHuman: true, description: 'a mass deletion waits for `livchat confirm-deletions`' },
+  DependentsExist: { needsHuman: true, description: 'a removed object is still needed by desired ones (apps on a Server); remove them first' },
   Deleted: { needsHuman: false, description: 'the external resource is gone' },
   WaitingForDependents: { needsHuman: false, description: 'a removal waits until the removed objects depending on it are deleted' },
   DeletingChildren: { needsHuman: false, description: 'the resource is gone; its owned objects are being cleaned up' },

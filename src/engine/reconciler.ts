@@ -127,4 +127,9 @@ export interface Reconciler {
   plan?(ctx: PlanContext): Promise<PlanItem>;
   /** resync runs once per resync round before keys, e.g. to refresh a shared list cache. */
   invalidate?(): void;
+  /**
+   * holds lists the keys a desired object of this kind keeps from being deleted (an app keeps its Server): read from
+   * the spec, so it holds from the first moment, before any reconcile registered an edge.
+   */
+  holds?(object: Resource): string[];
 }

@@ -13,6 +13,8 @@ export type Report =
   | { type: 'pending' }
   | { type: 'paused' }
   | { type: 'held'; message: string }
+  /** A removal a human must unblock, without a failed round trip: Synced=False with the reason, Ready as it was. */
+  | { type: 'waiting-human'; reason: string; message: string }
   | { type: 'progress'; phase: string; message?: string }
   | { type: 'done'; ready: ConditionInput; synced?: ConditionInput; inProgress?: boolean }
   | { type: 'waiting'; reason: string; message: string }
@@ -35,6 +37,7 @@ export function summarize(prev: readonly Condition[], r: Report, gen: number, no
     }
     case 'paused': return setCondition(prev, SYNCED, { status: 'False', reason: 'ReconcilePaused', message: PAUSED_MESSAGE }, now, gen);
     case 'held': return setCondition(prev, SYNCED, { status: 'False', reason: 'DeletionHeld', message: r.message }, now, gen);
+    case 'waiting-human': return setCondition(prev, SYNCED, { status: 'False', reason: r.reason, message: r.message }, now, gen);
     case 'progress': return setCondition(prev, RECONCILING, { status: 'True', reason: r.phase, message: r.message ?? r.phase }, now, gen);
     case 'done': {
       let c = setCondition(removeCondition(prev, STALLED), READY, r.ready, now, gen);

@@ -13,14 +13,14 @@ export type Fn = (ctx: ReconcileContext) => Promise<ReconcileResult>;
 export const settings = { resyncMs: 60_000, backoffBaseMs: 1000, backoffCapMs: 16_000, concurrency: 2 };
 
 /** engine builds a manager; `calls` records `key:present|removed` per reconcile. Pass stateDir to restart on old state. */
-export function engine(fns: Record<string, Fn>, stateDir = mkdtempSync(join(tmpdir(), 'lc-eng-'))) {
+export function engine(fns: Record<string, Fn>, stateDir = mkdtempSync(join(tmpdir(), 'lc-eng-')), extra: Record<string, Partial<Reconciler>> = {}) {
   const clock = new ManualClock();
   const source = new MemorySource();
   const store = new StatusStore(stateDir);
   store.load();
   const calls: string[] = [];
   const reconcilers: Reconciler[] = Object.entries(fns).map(([kind, fn]) => ({
-    kind, settings,
+    kind, settings, ...extra[kind],
     reconcile: async (ctx) => { calls.push(`${ctx.key}:${ctx.desired ? 'present' : 'removed'}`); return fn(ctx); },
   }));
   const mgr = new Manager({ reconcilers, desired: source, store, clock, log: createLogger({ level: 'silent' }), instance: 'test', random: () => 0.5, removalGraceMs: 0, holdMassDeletions: false });
