@@ -101,3 +101,19 @@ describe('livchat validate', () => {
     }
   });
 });
+
+describe('livchat validate across objects', () => {
+  it('reports an AppDeployment on a Server without infrastructure at its spec.server line, and accepts it once the Server has it', async () => {
+    const dir = tempDir('lc-validate-app-');
+    const server = (infra: string): string => ['apiVersion: livchat.ai/v1alpha1', 'kind: Server', 'metadata: {name: prod}', 'spec:', '  location: nbg1', '  serverType: cx23', '  image: ubuntu-24.04', '  dns: {zone: example.com, name: prod}', infra].filter(Boolean).join('\n') + '\n';
+    writeFiles(dir, {
+      'server.yaml': server(''),
+      'app.yaml': ['apiVersion: livchat.ai/v1alpha1', 'kind: AppDeployment', 'metadata:', '  name: whoami', 'spec:', '  app: whoami', '  server: prod', ''].join('\n'),
+    });
+    const r = await cli(['validate', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toEqual([`${join(dir, 'app.yaml')}:7:3: AppDeployment/whoami: spec.server: Server prod has no spec.infrastructure (Traefik and Portainer); add it, e.g. infrastructure: {acmeEmail: you@example.com}`]);
+    writeFiles(dir, { 'server.yaml': server('  infrastructure: {acmeEmail: ops@example.com}') });
+    expect((await cli(['validate', dir])).code).toBe(0);
+  });
+});
