@@ -8,7 +8,8 @@ import { parseDuration } from '../format.js';
 import { resolveStateDir } from '../../config.js';
 import { openOneShot } from '../../ops/one-shot.js';
 import { formatProblem } from '../../engine/types.js';
-import { describeState, verdict, type Verdict } from '../../engine/convergence.js';
+import { describeState, type Verdict } from '../../engine/convergence.js';
+import { converge } from '../../ops/converge.js';
 import { secrets } from '../../obs/redact.js';
 import { flushLogger } from '../../obs/log.js';
 
@@ -36,40 +37,26 @@ const apply: CommandFn = async (io, g, args, opts) => {
     }
     const held = new Set(rt.heldDeletions());
     if (held.size) io.stderr.write(`apply: ${held.size} objects disappeared at once (half or more of them, or desired/ has no objects left); their deletion is held: ${[...held].join(', ')}. Re-run with --confirm-deletions if that is intended.\n`);
-    const seen = new Set<string>();
     const last = new Map<string, string>();
-    const keys = (): string[] => [...new Set([...mgr.index.list().map((o) => o.key), ...store.keys()])].filter((k) => mgr.handles(k)).sort();
-    const verdicts = (): Map<string, Verdict> => new Map(keys().map((k) => [k,
-      held.has(k) ? 'blocked' : seen.has(k) ? verdict(store.get(k), !!mgr.index.get(k), mgr.reasons) : 'progressing']));
+    const verdicts = new Map<string, Verdict>();
+    const line = (k: string): string => secrets.scrub(describeState(store.get(k)));
+    const mark = (v: Verdict | undefined): string => (v === 'done' ? '✔' : v === 'blocked' ? '✖' : '…');
     const print = (): void => {
-      const v = verdicts();
       if (tty) {
         // Redraw a compact live table in place.
-        const rows = [...v].map(([k, s]) => `${s === 'done' ? '✔' : s === 'blocked' ? '✖' : '…'} ${k.padEnd(34)} ${secrets.scrub(describeState(store.get(k)))}`.slice(0, 200));
+        const rows = [...verdicts].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${mark(v)} ${k.padEnd(34)} ${line(k)}`.slice(0, 200));
         io.stdout.write(`\x1b[H\x1b[2J${rows.join('\n')}\n`);
         return;
       }
-      for (const [k] of v) {
-        const line = secrets.scrub(describeState(store.get(k)));
-        if (last.get(k) !== line) { last.set(k, line); io.stdout.write(`${k}: ${line}\n`); }
-      }
+      for (const k of [...verdicts.keys()].sort()) printOne(k);
     };
-    const done = new Promise<Verdict[]>((resolveDone) => {
-      const check = (): void => {
-        const v = [...verdicts().values()];
-        if (v.every((x) => x !== 'progressing')) resolveDone(v);
-      };
-      mgr.onReconciled((key) => { seen.add(key); print(); check(); });
-      rt.manager.start();
-      check();
-    });
-    // A referenced timer keeps the process alive while the engine only has (unreferenced) requeue timers.
-    let timer: NodeJS.Timeout | undefined;
+    const printOne = (k: string): void => {
+      const l = line(k);
+      if (last.get(k) !== l) { last.set(k, l); io.stdout.write(`${k}: ${l}\n`); }
+    };
     // Phases and progress change inside long reconciles (server creation), so redraw periodically too.
     const ticker = setInterval(print, tty ? 500 : 1000);
-    const timedOut = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), timeoutMs); });
-    const result = await Promise.race([done, timedOut]);
-    clearTimeout(timer);
+    const { result } = await converge(rt, { timeoutMs, held, verdicts, onReconciled: (k) => { if (!tty) printOne(k); } });
     clearInterval(ticker);
     await mgr.stop(30_000);
     print();
@@ -79,15 +66,15 @@ const apply: CommandFn = async (io, g, args, opts) => {
       return EXIT.error;
     }
     if (result === 'timeout') {
-      io.stderr.write(`apply: timed out after ${String(opts.timeout)}; still converging: ${[...verdicts()].filter(([, v]) => v === 'progressing').map(([k]) => k).join(', ')}\n`);
+      io.stderr.write(`apply: timed out after ${String(opts.timeout)}; still converging: ${[...verdicts].filter(([, v]) => v === 'progressing').map(([k]) => k).sort().join(', ')}\n`);
       return EXIT.notConverged;
     }
-    const blocked = [...verdicts()].filter(([, v]) => v === 'blocked').map(([k]) => k);
+    const blocked = [...verdicts].filter(([, v]) => v === 'blocked').map(([k]) => k).sort();
     if (blocked.length) {
       io.stderr.write(`apply: needs a human: ${blocked.join(', ')} (see livchat describe)\n`);
       return EXIT.notConverged;
     }
-    io.stdout.write(`apply: ${keys().length} objects Ready and Synced\n`);
+    io.stdout.write(`apply: ${verdicts.size} objects Ready and Synced\n`);
     return EXIT.ok;
   } finally {
     await rt.close();
