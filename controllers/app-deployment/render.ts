@@ -164,8 +164,8 @@ function checkContext(t: AppTemplate, ctx: RenderContext): ValidationIssue[] {
   return issues;
 }
 
-// Sections where values are always text: compose would accept numbers, but one form keeps fingerprints stable.
-const TEXT_SECTIONS = new Set(['environment', 'labels']);
+// Sections where compose wants numbers; everywhere else (environment, command, labels…) a value is text.
+const TYPED_SECTIONS = new Set(['ulimits', 'deploy']);
 
 /** Renderer carries one render's state: the env list it fills and the file secrets each service mounts. */
 class Renderer {
@@ -213,12 +213,12 @@ class Renderer {
     }
   }
 
-  /** string renders one template string; a lone typed input outside text sections keeps its type. */
+  /** string renders one template string; a lone integer or boolean input keeps its type where compose wants a number. */
   string(service: string, section: string, s: string, path: string): unknown {
     const parsed = parseTemplateString(s);
     if (parsed.error !== undefined) throw new RenderError([{ path, message: parsed.error }]);
     const whole = wholePlaceholder(parsed.parts);
-    if (whole?.kind === 'input' && !TEXT_SECTIONS.has(section)) {
+    if (whole?.kind === 'input' && TYPED_SECTIONS.has(section)) {
       const v = this.inputs[whole.arg!];
       if (typeof v === 'number' || typeof v === 'boolean') return v;
     }
@@ -310,7 +310,7 @@ export function renderStack(t: AppTemplate, input: AppDeploymentInput, ctx: Rend
     const fragDeploy = (frag.deploy ?? {}) as Record<string, unknown>;
     const deploy = r.value(name, 'deploy', { ...fragDeploy, labels: undefined }, childPointer(base, 'deploy')) as Record<string, unknown>;
     delete deploy.labels;
-    const fixed = typeof fragDeploy.replicas === 'number' ? fragDeploy.replicas : 1;
+    const fixed = typeof deploy.replicas === 'number' ? deploy.replicas : 1;
     deploy.replicas = scalable.has(name) && input.replicas !== undefined ? input.replicas : fixed;
     const routers: RouterInput[] = [];
     let port = 0;
