@@ -372,15 +372,17 @@ export function renderStack(t: AppTemplate, input: AppDeploymentInput, ctx: Rend
     const deploy = svc.deploy as Record<string, unknown>;
     const environment = (svc.environment ?? {}) as Record<string, string>;
     const envDigests = sortedRecord(Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, envFingerprint(interpolate(v, r.env))])));
-    // Replicas, service labels and update settings live outside the task template: changing them restarts nothing.
-    const { replicas: _r, labels: _l, update_config: _u, rollback_config: _b, ...taskDeploy } = deploy;
+    // Replicas, service labels, mode and update settings live outside the task template: changing them restarts nothing.
+    const { replicas: _r, labels: _l, update_config: _u, rollback_config: _b, mode: _m, endpoint_mode: _e, ...taskDeploy } = deploy;
+    // Labels and image as Docker will hold them, after interpolation turned $$ back into $.
+    const labels = Object.fromEntries(Object.entries(deploy.labels as Record<string, string>).map(([k, v]) => [k, interpolate(v, r.env)]));
     const task = { ...svc, deploy: taskDeploy, environment: envDigests, secrets: ((svc.secrets ?? []) as Array<{ source: string }>).map((s) => secretNames.get(s.source)) };
     return {
       name: `${ctx.stack}_${name}`,
       service: name,
-      image: String(svc.image),
+      image: interpolate(String(svc.image), r.env),
       replicas: deploy.replicas as number,
-      labels: deploy.labels as Record<string, string>,
+      labels,
       envKeys: Object.keys(envDigests),
       envDigests,
       hasVolumes: (volumesOf.get(name) ?? []).length > 0,

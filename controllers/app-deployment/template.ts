@@ -211,7 +211,6 @@ export function checkInputValue(inp: TemplateInput, value: unknown): { value: In
   }
   const text = String(v);
   if (text.length > MAX_INPUT_LENGTH) return { error: `must be at most ${MAX_INPUT_LENGTH} characters long` };
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) return { error: 'must not contain control characters' };
   if (inp.pattern !== undefined && !compileInputPattern(inp.pattern).test(text)) return { error: `must match ${inp.pattern} (got ${shown(value)})` };
   return { value: v };

@@ -41,7 +41,7 @@ function notes(): AppTemplate {
           API_TOKEN: '${secret.api_token}', PRICE: 'costs $5, literally $${HOME}', RETRIES: 3,
         },
         healthcheck: { test: ['CMD', 'wget', '-qO-', 'http://127.0.0.1:8080/healthz'], interval: '10s', timeout: '3s', retries: 3, start_period: '20s' },
-        deploy: { placement: { constraints: ['node.role == manager'] }, labels: { 'app.tier': 'web' } },
+        deploy: { placement: { constraints: ['node.role == manager'] }, labels: { 'app.tier': 'web', 'app.price': '$5' } },
       },
       hooks: {
         image: '${image}:${version}',
@@ -267,6 +267,9 @@ describe('secrets and the mechanism template', () => {
     expect(d.services.api!.command).toEqual(['notes', 'serve', '--workers', '2']);
     expect(d.services.api!.deploy.placement).toEqual({ constraints: ['node.role == manager'] });
     expect(d.services.api!.deploy.labels['app.tier']).toBe('web');
+    expect(d.services.api!.deploy.labels['app.price']).toBe('$$5');
+    // The expectation holds the label as Docker will after interpolation.
+    expect(renderStack(notes(), NOTES_SPEC, notesCtx()).services.find((x) => x.service === 'api')!.labels['app.price']).toBe('$5');
     expect(d.services.api!.deploy.resources).toEqual({ reservations: { memory: '256M' }, limits: { memory: '512M', cpus: '0.5' } });
     expect(d.services.hooks!.deploy.labels['traefik.http.routers.notes-hooks.rule']).toBe('Host(`notes.prod.example.com`) && PathPrefix(`/hooks/`)');
     expect(d.services.hooks!.deploy.labels['traefik.http.services.notes-hooks.loadbalancer.server.port']).toBe('9000');
