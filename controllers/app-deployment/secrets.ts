@@ -1,6 +1,7 @@
 // Generated app secrets: created once per (server, app, name), kept only in the vault, rotated only by annotation.
 // They are never removed, not even with the app: its volumes are kept, and data on them may be encrypted with these keys.
-import { createHash, randomInt } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { generateSecret, type TemplateSecret } from './template.js';
 
 /** SecretVault is the slice of the vault the AppDeployment kind uses (every value read or written is registered for scrubbing). */
 export interface SecretVault {
@@ -8,28 +9,7 @@ export interface SecretVault {
   set(name: string, value: string): void;
 }
 
-/** SecretSpec is what a template declares about one generated secret. */
-export interface SecretSpec {
-  name: string;
-  length: number;
-  alphabet: 'alphanumeric' | 'hex' | 'base64url';
-}
-
 export const ANNOTATION_ROTATE_SECRET = 'livchat.ai/rotate-secret';
-
-const ALPHABETS: Record<SecretSpec['alphabet'], string> = {
-  alphanumeric: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789',
-  hex: '0123456789abcdef',
-  base64url: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
-};
-
-/** generateSecret draws `length` characters uniformly from the alphabet (randomInt has no modulo bias). */
-export function generateSecret(spec: Pick<SecretSpec, 'length' | 'alphabet'>): string {
-  const chars = ALPHABETS[spec.alphabet];
-  let out = '';
-  for (let i = 0; i < spec.length; i++) out += chars[randomInt(chars.length)];
-  return out;
-}
 
 /** vaultName names a secret's vault entry; long names are hashed to fit the vault's 63-character limit. */
 export function vaultName(server: string, app: string, name: string): string {
@@ -52,7 +32,7 @@ export interface ResolvedSecrets {
  * it is honoured once per generation (`rotatedAt` records the generations already done).
  */
 export function resolveSecrets(
-  vault: SecretVault, server: string, app: string, specs: readonly SecretSpec[],
+  vault: SecretVault, server: string, app: string, specs: readonly Pick<TemplateSecret, 'name' | 'length' | 'alphabet'>[],
   rotate: { name: string | undefined; generation: number; done: Record<string, number> },
 ): ResolvedSecrets {
   const out: ResolvedSecrets = { values: {}, digests: {}, created: [], rotated: [] };
