@@ -217,7 +217,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
           ctx.event('Warning', 'RolledBack', `rolled the whole stack back to the last good version: ${wasRollback.reason}`);
           return undefined;
         }
-        ctx.persist({ rollout: undefined, deployedHash: step.rollout.hash, lastGoodHash: step.rollout.hash, lastGoodSpec: structuredClone(ctx.object.spec as Record<string, unknown>), failed: undefined });
+        ctx.persist({ rollout: undefined, deployedHash: step.rollout.hash, lastGoodHash: step.rollout.hash, lastGoodSpec: structuredClone(ctx.object.spec as Record<string, unknown>), deployedServices: prep.render.services, failed: undefined });
         rolloutSeen.delete(ctx.key);
         ctx.event('Normal', 'Deployed', `stack ${prep.stackName} converged (${step.rollout.hash.slice(0, 12)})`);
         return undefined;
@@ -364,7 +364,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
   }
 
   async function plan(ctx: PlanContext): Promise<PlanItem> {
-    return planFor(ctx, { views, lists, seen, platform: deps.platform, vault: deps.vault, serverOf });
+    return planFor(ctx, { views, lists, seen, platform: deps.platform, vault: deps.vault, serverOf, ownerEnv: OWNER_ENV });
   }
 
   return {
