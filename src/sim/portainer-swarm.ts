@@ -1,6 +1,6 @@
 // Simulated Swarm engine: services, tasks, restarts, rolling updates and rollbacks, all derived from the sim clock by events.
 import type { EffectiveUpdateConfig, InstanceRecord, PortainerWorld, ServiceRecord, TaskRecord, UpdateKind } from './portainer-state.js';
-import { dockerId, dockerTime, hex64, sha256 } from './portainer-state.js';
+import { TERMINAL, dockerId, dockerTime, hex64, sha256 } from './portainer-state.js';
 import { endOf, entryAt, planTask, runningAt, stopTask } from './portainer-timeline.js';
 
 /** SwarmCtx is one simulated Portainer's engine plus the world's image behaviours and timing. */
@@ -205,9 +205,17 @@ export function goneAt(ctx: SwarmCtx, serviceIds: string[], at: number): number 
   return t;
 }
 
+/** liveInSlot lists the tasks of a slot still meant to run at `at` (start-first leaves two during an update). */
+function liveInSlot(ctx: SwarmCtx, svc: ServiceRecord, slot: number, at: number): TaskRecord[] {
+  return Object.values(ctx.inst.tasks).filter((t) => t.serviceId === svc.id && t.slot === slot && t.desiredState === 'running' && !TERMINAL.has(entryAt(t, at).state));
+}
+
 function startRun(ctx: SwarmCtx, svc: ServiceRecord, kind: UpdateKind, at: number): void {
   const key = specKey(taskTemplate(svc.spec));
-  const dirty = Object.entries(svc.slotTasks).filter(([, tid]) => ctx.inst.tasks[tid]?.specKey !== key).map(([s]) => Number(s)).sort((a, b) => a - b);
+  // swarmkit's isSlotDirty: the current task differs from the spec, or the slot holds more than one live task.
+  const dirty = Object.entries(svc.slotTasks)
+    .filter(([slot, tid]) => ctx.inst.tasks[tid]?.specKey !== key || liveInSlot(ctx, svc, Number(slot), at).length > 1)
+    .map(([s]) => Number(s)).sort((a, b) => a - b);
   if (dirty.length === 0) {
     if (svc.updateStatus?.State === 'updating' || svc.updateStatus?.State === 'rollback_started') completeRun(svc, kind, at);
     svc.run = undefined;
@@ -234,7 +242,17 @@ function startBatch(ctx: SwarmCtx, svc: ServiceRecord, at: number): void {
   const n = run.config.parallelism === 0 ? run.pending.length : run.config.parallelism;
   const slots = run.pending.splice(0, n);
   run.nextBatchAt = undefined;
+  const key = specKey(taskTemplate(svc.spec));
   run.batch = slots.map((slot) => {
+    // useExistingTask: a live task already matching the spec (the old one a start-first update kept) is kept, the rest stop.
+    const live = liveInSlot(ctx, svc, slot, at);
+    const clean = live.filter((t) => t.specKey === key).sort((a, b) => b.n - a.n)[0];
+    if (clean) {
+      for (const t of live) if (t !== clean) stopTask(t, at, stopMsOf(ctx, t));
+      svc.slotTasks[String(slot)] = clean.id;
+      run.created.push(clean.id);
+      return { slot, newTask: clean.id, oldStopped: true, startedAt: at };
+    }
     const old = svc.slotTasks[String(slot)] ? ctx.inst.tasks[svc.slotTasks[String(slot)]!] : undefined;
     if (run.config.order === 'stop-first') {
       if (old) stopTask(old, at, stopMsOf(ctx, old));
