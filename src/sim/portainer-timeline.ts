@@ -56,9 +56,11 @@ export function planTask(image: string, containerSpec: Record<string, unknown>, 
   push(t += timing.pullMs, 'ready', 'prepared');
   const start = t + step;
   push(start, 'starting', 'starting');
-  const hc = isJob ? undefined : healthcheckOf(containerSpec);
+  // An image with an exit code runs to completion like a job, whatever the service mode (restart_policy none one-shots).
+  const oneShot = isJob || b.exitCode !== undefined;
+  const hc = oneShot ? undefined : healthcheckOf(containerSpec);
 
-  if (isJob) {
+  if (oneShot) {
     const running = start + timing.startMs;
     push(running, 'running', 'started');
     const end = running + (b.runMs ?? timing.jobRunMs);

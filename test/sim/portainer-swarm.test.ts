@@ -345,6 +345,18 @@ describe('portainer simulator: delete, jobs and logs', () => {
     expect(parts.map((p) => p.text).join('')).toBe(`${'x'.repeat(300)}\n`);
   });
 
+  it('runs a replicated one-shot with restart_policy none to its exit code, without restarting it', async () => {
+    sim.setImage('oneshot/tool:1', { exitCode: 5, runMs: 500 });
+    const made = await call('POST', '/api/endpoints/1/docker/services/create', {
+      Name: 'oneshot', TaskTemplate: { ContainerSpec: { Image: 'oneshot/tool:1' }, RestartPolicy: { Condition: 'none' } }, Mode: { Replicated: { Replicas: 1 } },
+    });
+    clock.advance(60_000);
+    const all = await tasks(made.body.ID);
+    expect(all).toHaveLength(1);
+    expect(all[0].Status).toMatchObject({ State: 'failed', Err: 'task: non-zero exit (5)', ContainerStatus: { ExitCode: 5 } });
+    expect((await service('oneshot')).ServiceStatus).toMatchObject({ RunningTasks: 0, DesiredTasks: 1 });
+  });
+
   it('checks external secrets and referenced secrets at deploy time', async () => {
     const withSecret = (ext: string) => `services:
   app:

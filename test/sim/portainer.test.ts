@@ -1,4 +1,7 @@
 // Portainer simulator over real loopback HTTP: instances, auth and the IP ban, environments, async stacks, 409s, docker proxy.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimClock, SimServer } from '../../src/sim/framework.js';
 import { createPortainerSim, type PortainerSim } from '../../src/sim/portainer.js';
@@ -312,5 +315,38 @@ describe('portainer simulator: stacks', () => {
     expect((await control('image', { image: 'bad/img:1', pullFails: true })).body.behaviour).toEqual({ pullFails: true });
     expect((await control('image', { image: 'bad/img:1', crashAfterMs: -1 })).status).toBe(400);
     expect((await control('remove-instance', { id: 12 })).status).toBe(200);
+  });
+});
+
+describe('portainer simulator: persisted world', () => {
+  it('keeps instances, keys, stacks and running services across a restart on the same state file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'psim-'));
+    try {
+      const file = join(dir, 'state.json');
+      clock = new SimClock(() => T0);
+      sim = createPortainerSim({ clock });
+      server = new SimServer({ services: [sim], clock, stateFile: file });
+      await server.listen();
+      sim.addInstance(7, { adminPassword: PW, traefikPublic: true });
+      base = `${server.baseUrl('portainer')}/7`;
+      apiKey = await bootstrap();
+      const id = (await createStack('kept')).body.Id as number;
+      clock.advance(5000);
+      expect((await call('GET', '/api/endpoints/1/docker/services?status=true')).body[0].ServiceStatus.RunningTasks).toBe(1);
+      server.save();
+      await server.close();
+
+      const clock2 = new SimClock(() => T0);
+      clock2.advance(5000);
+      const sim2 = createPortainerSim({ clock: clock2 });
+      server = new SimServer({ services: [sim2], clock: clock2, stateFile: file });
+      await server.listen();
+      base = `${server.baseUrl('portainer')}/7`;
+      expect((await call('GET', `/api/stacks/${id}`)).body).toMatchObject({ Name: 'kept', Status: 1 });
+      expect((await call('GET', '/api/endpoints/1/docker/services?status=true')).body[0].ServiceStatus.RunningTasks).toBe(1);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
