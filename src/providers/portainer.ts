@@ -73,6 +73,12 @@ export class PortainerClient {
     return new PortainerClient({ ...this.#o, apiKey, ...(this.#env ? { endpointId: this.#env.endpointId, swarmId: this.#env.swarmId } : {}) });
   }
 
+  /** systemStatus is the public health answer: the running version (check it against the pin) and the instance id. */
+  async systemStatus(): Promise<{ version: string; instanceId: string }> {
+    const r = await this.#http.json<{ Version?: string; InstanceID?: string }>({ op: 'system.status', method: 'GET', path: '/api/system/status', auth: 'none' });
+    return { version: r.body?.Version ?? '', instanceId: r.body?.InstanceID ?? '' };
+  }
+
   async adminInitialised(): Promise<boolean> {
     const r = await this.#http.call({ op: 'admin.check', method: 'GET', path: '/api/users/admin/check', auth: 'none', accept: [404] });
     return r.status === 204 || r.status === 200;

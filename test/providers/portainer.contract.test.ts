@@ -72,6 +72,8 @@ function runPortainerContract(kind: 'sim' | 'live', makeTarget: () => Promise<Co
 
   it('reports the admin as initialised and finds the swarm environment', async () => {
     expect(await p.adminInitialised()).toBe(true);
+    // Not part of the port: the Server side reads the running version against the pin.
+    expect((await (p as PortainerClient).systemStatus()).version).toMatch(/^\d+\.\d+\.\d+/);
     const env = await p.environment();
     expect(env.endpointId).toBeGreaterThan(0);
     expect(env.swarmId).toMatch(/^[a-z0-9]{25}$/);
