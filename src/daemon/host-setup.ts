@@ -18,6 +18,8 @@ import type { Identity } from './identity.js';
 export interface SimulatedHosts {
   sshPort(serverId: number): Promise<number>;
   hostKey(serverId: number): Promise<string | undefined>;
+  /** startPortainer gives a simulated server its Portainer once its infrastructure is set up (admin from the password file). */
+  startPortainer(serverId: number, o: { adminPassword: string; nodeAddress: string }): Promise<void>;
 }
 
 export interface HostSetupOptions {
@@ -39,7 +41,7 @@ export function buildHostSetup(o: HostSetupOptions): HostSetupPort {
   // Hashed once per process; the Server controller's invalidate() (SIGHUP) makes the next read hash again.
   const cached = cachedPlaybookHash(dirname(playbook));
   const hash = (): Promise<string> => cached.get();
-  const simulated = new SimulatedHostSetup(hash, o.simulated && o.hosts ? simulatedHostKey : undefined);
+  const simulated = new SimulatedHostSetup(hash, o.simulated && o.hosts ? simulatedHostKey : undefined, undefined, o.simulated && o.hosts ? (id, infra) => o.hosts!.startPortainer(id, infra) : undefined);
   const ansible = new AnsibleHostSetup({ playbook, clock: o.clock, hash, ...(o.extraVars ? { extraVars: o.extraVars } : {}), ...(o.sshWaitMs ? { sshWaitMs: o.sshWaitMs } : {}) });
 
   /** simulatedHostKey is the host key a simulated server booted with (from its cloud-init). */
@@ -77,7 +79,7 @@ export function buildHostSetup(o: HostSetupOptions): HostSetupPort {
         onLine(`ssh: pinned the approved host key ${fp} of ${input.ipv4}`);
       }
       const res = await ansible.setup(
-        { host: input.ipv4, port, privateKey, hostKey, hostname: input.name, authorizedKeys: input.authorizedKeys, setup: input.setup },
+        { host: input.ipv4, port, privateKey, hostKey, hostname: input.name, authorizedKeys: input.authorizedKeys, setup: input.setup, ...(input.infrastructure ? { infrastructure: input.infrastructure } : {}) },
         signal, onLine,
       );
       return { playbookHash: res.playbookHash, ...(recorded ? { hostKey: recorded } : {}) };

@@ -6,6 +6,7 @@ import { runPlaybook, type PlaybookResult } from './ansible.js';
 import { publicKeyFingerprintSha256 } from './keys.js';
 import { hashPlaybooks } from './playbook-hash.js';
 import { waitForCloudInit, waitForSsh } from './ssh.js';
+import type { InfrastructureInput } from './port.js';
 
 /** SetupSpec is the `setup` block of a Server spec. */
 export interface SetupSpec {
@@ -14,7 +15,8 @@ export interface SetupSpec {
   swapSize?: string;
 }
 
-export interface HostSetupInput {
+/** AnsibleRunInput is what one playbook run needs: address, credentials, pinned key and the roles' variables. */
+export interface AnsibleRunInput {
   /** Public address of the server. */
   host: string;
   port?: number;
@@ -30,6 +32,8 @@ export interface HostSetupInput {
   setup?: SetupSpec;
   /** Shared overlay network name; the playbook default applies when absent. */
   network?: string;
+  /** Traefik and Portainer (the infrastructure role runs only when this is set). */
+  infrastructure?: InfrastructureInput;
 }
 
 export interface HostSetupResult {
@@ -39,7 +43,7 @@ export interface HostSetupResult {
 
 /** HostSetup is the port a Server controller uses; tests substitute a fake. */
 export interface HostSetup {
-  setup(input: HostSetupInput, signal: AbortSignal, onLine: (line: string) => void): Promise<HostSetupResult>;
+  setup(input: AnsibleRunInput, signal: AbortSignal, onLine: (line: string) => void): Promise<HostSetupResult>;
 }
 
 export interface AnsibleHostSetupOptions {
@@ -62,13 +66,18 @@ export interface AnsibleHostSetupOptions {
 }
 
 /** setupVars maps a setup input onto the variables the roles read; unset fields keep the role defaults. */
-export function setupVars(input: HostSetupInput): Record<string, unknown> {
+export function setupVars(input: AnsibleRunInput): Record<string, unknown> {
   const vars: Record<string, unknown> = {};
   if (input.setup?.timezone) vars.livchat_timezone = input.setup.timezone;
   if (input.setup?.swapSize !== undefined) vars.livchat_swap_size = input.setup.swapSize;
   if (input.hostname) vars.livchat_hostname = input.hostname;
   if (input.authorizedKeys) vars.livchat_authorized_keys = input.authorizedKeys;
   if (input.network) vars.livchat_network = input.network;
+  if (input.infrastructure) {
+    const i = input.infrastructure;
+    // The admin password travels as an extra var to one run only (never logged: the vault registered it for scrubbing).
+    vars.livchat_infrastructure = { acme_email: i.acmeEmail, dns_name: i.dnsName, expose_portainer: i.exposePortainer, portainer_admin_password: i.adminPassword };
+  }
   return vars;
 }
 
@@ -99,7 +108,7 @@ export class AnsibleHostSetup implements HostSetup {
     return this.#opts.hash ? this.#opts.hash() : hashPlaybooks(this.#opts.playbooksDir ?? dirname(this.#opts.playbook));
   }
 
-  async setup(input: HostSetupInput, signal: AbortSignal, onLine: (line: string) => void): Promise<HostSetupResult> {
+  async setup(input: AnsibleRunInput, signal: AbortSignal, onLine: (line: string) => void): Promise<HostSetupResult> {
     const playbookHash = await this.playbookHash();
     const user = input.user ?? 'root';
     const port = input.port ?? 22;

@@ -11,6 +11,17 @@ export interface HostSetupInput {
   approvedFingerprint?: string;
   setup: { timezone?: string; swapSize?: string };
   authorizedKeys: string[];
+  /** Traefik and Portainer, when the Server asks for them (spec.infrastructure). */
+  infrastructure?: InfrastructureInput;
+}
+
+/** InfrastructureInput is what the infrastructure role needs; the admin password comes from the vault, generated once per server. */
+export interface InfrastructureInput {
+  acmeEmail: string;
+  /** The server's DNS name: `portainer.<dnsName>` when Portainer is exposed. */
+  dnsName: string;
+  exposePortainer: boolean;
+  adminPassword: string;
 }
 
 /** HostSetupPort runs the ansible/ playbooks on a server (or simulates that for simulated servers). */

@@ -4,6 +4,10 @@ import { publicKeyFingerprintSha256, sameKey } from './keys.js';
 import type { HostSetupInput, HostSetupPort } from './port.js';
 
 const STEPS = ['base : packages and updates', 'base : timezone, hostname and swap', 'base : SSH hardening', 'firewall : nftables and DOCKER-USER rules', 'docker : Docker CE', 'swarm : single-node swarm and overlay network'];
+const INFRA_STEPS = ['infrastructure : traefik-public overlay', 'infrastructure : Traefik stack', 'infrastructure : Portainer and agent stack'];
+
+/** StartPortainer brings up a simulated server's Portainer, as the infrastructure role's stack would. */
+export type StartPortainer = (serverId: number, o: { adminPassword: string; nodeAddress: string }) => Promise<void>;
 
 /** isDocumentationAddress tells whether an IPv4 is in TEST-NET-3 (203.0.113.0/24), where nothing may be contacted. */
 export function isDocumentationAddress(ip: string): boolean {
@@ -18,7 +22,7 @@ export type PresentedHostKey = (input: HostSetupInput) => Promise<string | undef
  * it checks host keys like the real path: the pin must match, and an unpinned server needs an approved fingerprint.
  */
 export class SimulatedHostSetup implements HostSetupPort {
-  constructor(private readonly hash: () => Promise<string>, private readonly presented?: PresentedHostKey, private readonly onInvalidate?: () => void) {}
+  constructor(private readonly hash: () => Promise<string>, private readonly presented?: PresentedHostKey, private readonly onInvalidate?: () => void, private readonly startPortainer?: StartPortainer) {}
 
   playbookHash(): Promise<string> { return this.hash(); }
 
@@ -28,13 +32,15 @@ export class SimulatedHostSetup implements HostSetupPort {
     if (!isDocumentationAddress(input.ipv4)) throw new Error(`refusing to simulate setup for ${input.ipv4}: only documentation-range servers are simulated`);
     const recorded = await this.#checkHostKey(input);
     onLine(`PLAY [livchat host setup (simulated: ${input.name} at ${input.ipv4}, nothing is contacted)] ***`);
-    for (const step of STEPS) {
+    const steps = input.infrastructure ? [...STEPS, ...INFRA_STEPS] : STEPS;
+    for (const step of steps) {
       signal.throwIfAborted();
       onLine(`TASK [${step}] ***`);
       onLine(`ok: [${input.name}]`);
     }
+    if (input.infrastructure && this.startPortainer) await this.startPortainer(input.serverId, { adminPassword: input.infrastructure.adminPassword, nodeAddress: input.ipv4 });
     onLine(`PLAY RECAP ***`);
-    onLine(`${input.name} : ok=${STEPS.length} changed=0 unreachable=0 failed=0`);
+    onLine(`${input.name} : ok=${steps.length} changed=0 unreachable=0 failed=0`);
     return { playbookHash: await this.hash(), ...(recorded ? { hostKey: recorded } : {}) };
   }
 

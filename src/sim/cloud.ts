@@ -2,6 +2,7 @@
 import { SimClock, SimServer } from './framework.js';
 import { createCloudflareSim, SEEDED_ZONE_CREATED, type CloudflareSim } from './cloudflare.js';
 import { createHetznerSim, type HetznerSim } from './hetzner.js';
+import { createPortainerSim, type PortainerSim } from './portainer.js';
 
 export interface SimCloudOptions {
   host?: string;
@@ -18,16 +19,18 @@ export interface SimCloudOptions {
 }
 
 /** SimCloudUrls is the JSON line `livchat simulate` prints. */
-export interface SimCloudUrls { url: string; hetzner: string; cloudflare: string }
+export interface SimCloudUrls { url: string; hetzner: string; cloudflare: string; portainer: string }
 
 /** startSimCloud starts the combined simulator and returns it with its base URLs. */
-export async function startSimCloud(opts: SimCloudOptions = {}): Promise<{ server: SimServer; urls: SimCloudUrls; cloudflare: CloudflareSim; hetzner: HetznerSim }> {
+export async function startSimCloud(opts: SimCloudOptions = {}): Promise<{ server: SimServer; urls: SimCloudUrls; cloudflare: CloudflareSim; hetzner: HetznerSim; portainer: PortainerSim }> {
   const clock = opts.clock ?? new SimClock();
   // Zones given here are seeds: a reset brings them back.
   const cloudflare = createCloudflareSim({ clock, zones: (opts.zones ?? []).map((z) => z.toLowerCase()) });
   const hetzner = createHetznerSim({ clock, ...(opts.actionDurationMs !== undefined ? { actionDurationMs: opts.actionDurationMs } : {}) });
+  // One Portainer per simulated server, added when its infrastructure is set up (served at /portainer/<server id>).
+  const portainer = createPortainerSim({ clock });
   const server = new SimServer({
-    services: [hetzner, cloudflare], clock,
+    services: [hetzner, cloudflare, portainer], clock,
     ...(opts.host ? { host: opts.host } : {}),
     ...(opts.port !== undefined ? { port: opts.port } : {}),
     ...(opts.token ? { token: opts.token } : {}),
@@ -38,7 +41,7 @@ export async function startSimCloud(opts: SimCloudOptions = {}): Promise<{ serve
   server.save();
   const url = await server.listen();
   return {
-    server, cloudflare, hetzner,
-    urls: { url, hetzner: server.baseUrl('hetzner'), cloudflare: server.baseUrl('cloudflare') },
+    server, cloudflare, hetzner, portainer,
+    urls: { url, hetzner: server.baseUrl('hetzner'), cloudflare: server.baseUrl('cloudflare'), portainer: server.baseUrl('portainer') },
   };
 }

@@ -10,6 +10,16 @@ export function simulatedHosts(controlUrl: string): SimulatedHosts {
       if (!res.ok) return undefined;
       return ((await res.json()) as Record<string, string>)[String(serverId)];
     },
+    async startPortainer(serverId, o) {
+      // Idempotent like the role: an instance that exists keeps its state (its admin was created from the same file).
+      const list = await fetch(`${controlUrl}/_sim/portainer/instances`, { signal: AbortSignal.timeout(10_000) });
+      if (list.ok && ((await list.json()) as Array<{ id: number }>).some((i) => i.id === serverId)) return;
+      const res = await fetch(`${controlUrl}/_sim/portainer/instance`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(10_000),
+        body: JSON.stringify({ id: serverId, adminPassword: o.adminPassword, nodeAddress: o.nodeAddress, traefikPublic: true }),
+      });
+      if (!res.ok) throw new TerminalError('SimulatorRefused', `the simulator did not start Portainer for server ${serverId}: ${res.status}`);
+    },
     async sshPort(serverId) {
       const res = await fetch(`${controlUrl}/_sim/hetzner/ssh-endpoints`, { signal: AbortSignal.timeout(10_000) });
       if (!res.ok) throw new TerminalError('NoSshEndpoint', `the simulator's ssh-endpoints answered ${res.status}`);
