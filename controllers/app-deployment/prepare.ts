@@ -5,9 +5,8 @@ import { findTemplate, templateNames } from './catalog/index.js';
 import { renderStack, RenderError, stackName, type RenderedStack } from './render.js';
 import { resolveHosts, resolveVersion, validateDeployment, type AppDeploymentInput, type AppTemplate, type TemplateSecret } from './template.js';
 import type { ResolvedSecrets } from './secrets.js';
+import { CERT_RESOLVER } from '../../src/host/infra-versions.js';
 
-/** The one certificate resolver every router names; the infrastructure role defines it with the same name. */
-export const CERT_RESOLVER = 'le';
 
 export interface PrepareInput {
   name: string;
