@@ -2,11 +2,16 @@
 import type { KindModule } from './kind.js';
 import { dnsRecordKind } from './dns-record/index.js';
 import { serverKind } from './server/index.js';
+import { appDeploymentKind } from './app-deployment/index.js';
+import { infraVaultName } from './server/infrastructure.js';
 
 export type { KindDeps, KindModule, ProviderName, ProviderPorts } from './kind.js';
 
 /** KINDS lists every kind, in no particular order (the engine orders work by dependencies). */
-export const KINDS: readonly KindModule[] = [dnsRecordKind, serverKind];
+export const KINDS: readonly KindModule[] = [dnsRecordKind, serverKind, appDeploymentKind];
+
+/** portainerTokenName is where a server's Portainer API token is kept in the vault (the composition root reads it). */
+export const portainerTokenName = (server: string): string => infraVaultName('portainer-token', server);
 
 /** simulatedZones lists the DNS zones the desired objects use, to seed the embedded simulator. */
 export function simulatedZones(objects: ReadonlyArray<{ object: { kind: string; spec?: unknown; apiVersion: string; metadata: { name: string } } }>): string[] {

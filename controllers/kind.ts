@@ -6,12 +6,22 @@ import type { DnsPort } from './dns-record/port.js';
 import type { ServerPort } from './server/port.js';
 import type { HostSetupPort } from '../src/host/port.js';
 import type { ServerIdentity } from './server/controller.js';
+import type { PortainerBootstrap } from './server/infrastructure.js';
+import type { AppPlatform } from './app-deployment/port.js';
+import type { AppProbe } from './app-deployment/probe.js';
+import type { AppServer } from './app-deployment/prepare.js';
 
 /** ProviderPorts are the provider ports the daemon builds, by name; a kind lists the names it needs. */
 export interface ProviderPorts {
   dns: DnsPort;
   hcloud: ServerPort;
   host: HostSetupPort;
+  /** One server's Portainer (its client is reused per server). */
+  apps(server: AppServer): AppPlatform;
+  /** Portainer's token bootstrap on a freshly set-up server. */
+  portainer: PortainerBootstrap;
+  /** The outside view of apps: public DNS, certificates, health. */
+  probe: AppProbe;
 }
 
 export type ProviderName = keyof ProviderPorts;
@@ -24,6 +34,8 @@ export interface KindDeps {
   settings: Partial<KindSettings> | undefined;
   /** The daemon's SSH identity and host-key pins (Server). */
   identity: ServerIdentity;
+  /** The vault: generated secrets, Portainer passwords and tokens (every value is registered for scrubbing). */
+  vault: { get(name: string): string | undefined; set(name: string, value: string): void; remove(name: string): boolean };
   /** Counts a corrected drift of one field. */
   onDrift(kind: string, field: string): void;
   /** Kind-specific tunables (e.g. `serverCreateGraceMs`), from RuntimeOptions. */

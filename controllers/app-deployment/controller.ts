@@ -9,13 +9,12 @@ import { decide, envChanges, type AppStep, type Memory, type RenderSeen, type Se
 import { readiness } from './readiness.js';
 import { ANNOTATION_ROTATE_SECRET, resolveSecrets, type SecretVault } from './secrets.js';
 import type { AppProbe } from './probe.js';
-import type { AppPlatform, PlatformStack, PlatformService, PlatformTask } from './port.js';
-import { appHosts, prepare, type Prepared } from './prepare.js';
+import type { AppPlatform, Stack as PlatformStack, Service as PlatformService, Task as PlatformTask } from './port.js';
+import { appHosts, prepare, type AppServer, type Prepared } from './prepare.js';
 import { planFor } from './plan.js';
 import { APP_REASONS } from './reasons.js';
 
-/** What the controller needs from the Server it runs on, read through ctx.depend (the Server kind declares these fields). */
-export interface AppServer { name: string; id: number; ipv4: string; endpointId: number; dnsName: string; zone: string }
+export type { AppServer } from './prepare.js';
 
 export interface AppDeploymentDeps {
   /** platform returns the Portainer port of one server (one client and SSH tunnel per server, reused). */
@@ -39,6 +38,8 @@ const CERT_FAILURES_BEFORE_BACKOFF = 2;
 const CERT_BACKOFF_MS = 3_600_000;
 /** How long Traefik gets to obtain a certificate before the attempt counts as failed. */
 const CERT_ATTEMPT_MS = 120_000;
+/** Readiness steps that move within seconds; the outside checks (DNS, certificates) are polled more slowly. */
+const FAST_POLL: ReadonlySet<string> = new Set(['WaitingForTasks']);
 
 interface AppMemory extends Memory {
   /** The spec of the last converged render: a rollback renders it again (with the same vaulted secrets). */
@@ -79,10 +80,11 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
   function seen(stackName: string, v: { stacks: PlatformStack[]; services: PlatformService[]; tasks: PlatformTask[] }): { stack: PlatformStack | undefined; services: ServiceSeen[] } {
     const stack = v.stacks.find((s) => s.name === stackName);
     const services = v.services.filter((s) => s.stack === stackName).map((s): ServiceSeen => {
-      const tasks = v.tasks.filter((t) => t.service === s.name);
-      const errors = tasks.filter((t) => t.state === 'failed' || t.state === 'rejected').map((t) => t.err ?? t.state);
+      const tasks = v.tasks.filter((t) => t.serviceId === s.id);
+      // Failed and rejected tasks stay in the history: their errors (newest first) say why an update does not converge.
+      const errors = tasks.filter((t) => t.state === 'failed' || t.state === 'rejected').sort((a, b) => b.updatedAt - a.updatedAt).map((t) => t.err ?? t.message ?? t.state);
       const starting = tasks.filter((t) => t.desiredState === 'running' && (t.state === 'starting' || (t.state === 'running' && t.healthy === false))).length;
-      return { name: s.name, image: s.image, running: s.running, desired: s.desired, ...(s.update ? { update: s.update } : {}), taskErrors: errors, starting };
+      return { name: s.name, image: s.image, running: s.running, desired: s.desired, ...(s.update ? { update: { state: s.update.state, message: s.update.message } } : {}), taskErrors: errors, starting };
     });
     return { stack, services };
   }
@@ -161,7 +163,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
   /** act executes one step; it returns a result when the pass ends here, undefined to go on to the readiness checks. */
   async function act(ctx: ReconcileContext, step: AppStep, a: ActInput): Promise<ReconcileResult | undefined> {
     const { platform, server, render, prep } = a;
-    const envList = Object.entries(render.env).sort(([x], [y]) => x.localeCompare(y)).map(([name, value]) => ({ name, value }));
+    const envList = { ...render.env };
     const startRollout = (hash: string, extra: Partial<AppMemory> = {}): void => {
       const startedAt = deps.clock.now();
       rolloutSeen.set(ctx.key, deps.clock.monotonic());
@@ -232,7 +234,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
         }
         const back = prepareFor(ctx, good, server, a.mem, good);
         const backRender = renderSeen(back, ctx);
-        const backEnv = Object.entries(backRender.env).sort(([x], [y]) => x.localeCompare(y)).map(([name, value]) => ({ name, value }));
+        const backEnv = { ...backRender.env };
         ctx.event('Warning', 'RollingBack', `${step.failed.message}; redeploying the last good stack file and env as a unit`);
         startRollout(backRender.hash, { rollout: { hash: backRender.hash, startedAt: deps.clock.now(), rollbackOf: { hash: step.failed.hash, reason: step.failed.message } } });
         try {
@@ -310,14 +312,14 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
       ctx.persist({ cert: undefined });
     }
     const health = certificate?.valid ? await deps.probe.health(host, server.ipv4, prep.healthPath) : undefined;
-    const unmet = readiness({ tasks: { converged: tasks.state === 'done', detail: tasks.message }, dns: { recordReady, answers, address: server.ipv4 }, certificate, health, host, path: prep.healthPath });
+    const unmet = readiness({ tasks: { converged: tasks.state === 'done', summary: tasks.message }, dns: { recordReady, answers, address: server.ipv4 }, certificate, health, host, path: prep.healthPath });
     const failed = m.failed && m.failed.hash === prep.render.hash ? m.failed : undefined;
     const synced = failed
       ? { status: 'False' as const, reason: 'RolledBack', message: `version ${prep.version} failed and the stack was rolled back to the last good one: ${failed.message}; change the spec, or annotate ${ANNOTATION_RETRY}: "${ctx.generation}" to retry` }
       : undefined;
     if (unmet) {
       // Still converging from outside: poll, but not faster than needed (certificates take Traefik a while).
-      const next = unmet.reason === 'WaitingForTasks' ? pollMs : Math.max(pollMs, 10_000);
+      const next = FAST_POLL.has(unmet.reason) ? pollMs : Math.max(pollMs, 10_000);
       return { ready: { status: 'False', reason: unmet.reason, message: unmet.message }, ...(synced ? { synced } : {}), requeueAfterMs: next, observed };
     }
     return { ready: { status: 'True', reason: 'Available', message: `https://${host} answers` }, ...(synced ? { synced } : {}), observed };
@@ -340,7 +342,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
     const mine = stack && (stack.env[OWNER_ENV] === `${ctx.instance}/${ctx.name}` || stack.id === mem.stackId);
     if (policy === 'Orphan') {
       if (stack && mine && stack.env[OWNER_ENV] !== undefined) {
-        const env = Object.entries(stack.env).filter(([k]) => k !== OWNER_ENV).sort(([x], [y]) => x.localeCompare(y)).map(([name, value]) => ({ name, value }));
+        const env = Object.fromEntries(Object.entries(stack.env).filter(([k]) => k !== OWNER_ENV));
         await platform.updateStack(stack.id, { file: await platform.stackFile(stack.id), env });
         views.touched(server.name);
       }
@@ -353,7 +355,8 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
       views.touched(server.name);
       ctx.event('Normal', 'StackDeleted', `deleted stack ${stackName}`);
     }
-    const left = view.tasks.filter((t) => t.service.startsWith(`${stackName}_`) && t.desiredState !== 'shutdown' && !['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove'].includes(t.state));
+    const ids = new Set(view.services.filter((s) => s.stack === stackName).map((s) => s.id));
+    const left = view.tasks.filter((t) => ids.has(t.serviceId) && !['complete', 'shutdown', 'failed', 'rejected', 'orphaned', 'remove'].includes(t.state));
     if (stack && mine) throw new WaitError('Deleting', `waiting for the tasks of ${stackName} to stop`, pollMs);
     if (left.length) throw new WaitError('Deleting', `${left.length} tasks of ${stackName} still running`, pollMs);
     const secrets = (await platform.listSecrets()).filter((s) => s.labels[SECRET_OWNER_LABEL] === `${ctx.instance}.${ctx.name}`);

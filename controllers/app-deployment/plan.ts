@@ -6,9 +6,9 @@ import { diffStack, planChanges, type ServiceState } from './service-diff.js';
 import { prepare } from './prepare.js';
 import { vaultName, type SecretVault } from './secrets.js';
 import type { ServiceExpectation } from './render.js';
-import type { AppPlatform, PlatformService, PlatformStack, PlatformTask } from './port.js';
+import type { AppPlatform, Service as PlatformService, Stack as PlatformStack, Task as PlatformTask } from './port.js';
 import type { ServerViews, Lists } from './server-view.js';
-import type { AppServer } from './controller.js';
+import type { AppServer } from './prepare.js';
 
 export interface PlanHelpers {
   views: ServerViews<PlatformStack, PlatformService, PlatformTask>;

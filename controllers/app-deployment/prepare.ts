@@ -8,6 +8,9 @@ import type { ResolvedSecrets } from './secrets.js';
 import { CERT_RESOLVER } from '../../src/host/infra-versions.js';
 
 
+/** What an app needs from the Server it runs on, read through ctx.depend (the Server kind declares these fields). */
+export interface AppServer { name: string; id: number; ipv4: string; endpointId: number; dnsName: string; zone: string }
+
 export interface PrepareInput {
   name: string;
   instance: string;

@@ -4,7 +4,7 @@ export type ReadinessReason = 'WaitingForTasks' | 'WaitingForDns' | 'WaitingForC
 
 /** ReadinessFacts are the observations a pass gathered, in the order they are checked. */
 export interface ReadinessFacts {
-  tasks: { converged: boolean; detail: string };
+  tasks: { converged: boolean; summary: string };
   dns: { recordReady: boolean; answers: readonly string[] | undefined; address: string };
   certificate: { valid: boolean; traefikDefault: boolean; error?: string } | undefined;
   health: { status: number; error?: string } | undefined;
@@ -14,7 +14,7 @@ export interface ReadinessFacts {
 
 /** readiness returns undefined when the app is usable, else the first unmet check with a message. */
 export function readiness(f: ReadinessFacts): { reason: ReadinessReason; message: string } | undefined {
-  if (!f.tasks.converged) return { reason: 'WaitingForTasks', message: f.tasks.detail };
+  if (!f.tasks.converged) return { reason: 'WaitingForTasks', message: f.tasks.summary };
   if (!f.dns.recordReady) return { reason: 'WaitingForDns', message: `the DNS record for ${f.host} is not Ready yet` };
   if (!f.dns.answers?.includes(f.dns.address)) {
     return { reason: 'WaitingForDns', message: `${f.host} resolves to ${f.dns.answers?.length ? f.dns.answers.join(', ') : 'nothing'} publicly, not yet ${f.dns.address}` };

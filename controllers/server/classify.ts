@@ -11,6 +11,7 @@ export interface ServerSpec {
   labels?: Record<string, string>;
   dns?: { zone: string; name: string; ipv6?: boolean };
   setup?: { timezone?: string; swapSize?: string };
+  infrastructure?: { acmeEmail: string; portainer?: { expose?: boolean } };
   protection?: { delete?: boolean };
   deletionPolicy?: 'Delete' | 'Orphan';
 }

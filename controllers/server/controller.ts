@@ -13,6 +13,8 @@ import {
 } from './classify.js';
 import { resizeProblem } from './resize.js';
 import type { HostKeyStore } from '../../src/host/host-keys.js';
+import { ensurePortainer, infraKey, infrastructureInput, type InfraVault, type InfrastructureObserved, type PortainerBootstrap, type PortainerMemory } from './infrastructure.js';
+import { PORTAINER_VERSION, TRAEFIK_VERSION } from '../../src/host/infra-versions.js';
 import { publicKeyFingerprintSha256 } from '../../src/host/keys.js';
 import { dnsRecordsFor } from './children.js';
 import type { HostSetupInput, HostSetupPort } from '../../src/host/port.js';
@@ -35,6 +37,10 @@ export interface ServerDeps {
   fingerprint(publicKey: string): string;
   /** Pinned host keys, kept where losing a status file cannot lose them (the vault in the daemon). */
   hostKeys: HostKeyStore;
+  /** Where Portainer's admin password and API token are kept (the vault). */
+  vault?: InfraVault;
+  /** Mints the Portainer API token once the infrastructure runs. */
+  portainer?: PortainerBootstrap;
   /** How long a guest may take to power off after an ACPI shutdown before a hard power-off. @default 120000 */
   shutdownTimeoutMs?: number;
   /** Interval of status polls while waiting for the guest to power off. @default 2000 */
@@ -82,6 +88,8 @@ export type ServerObserved = {
   location: string | undefined;
   serverType: string;
   playbookHash?: string;
+  /** Traefik and Portainer, when spec.infrastructure asks for them. */
+  infrastructure?: InfrastructureObserved;
 };
 
 declare module '../../src/engine/reconciler.js' {
@@ -315,7 +323,8 @@ export function createServerController(deps: ServerDeps): Reconciler {
   async function setupHost(ctx: ReconcileContext, spec: ServerSpec, server: Server): Promise<string> {
     const hash = await deps.host.playbookHash();
     const setup = { timezone: spec.setup?.timezone ?? 'UTC', swapSize: spec.setup?.swapSize ?? '0' };
-    const setupKey = hashValue({ hash, setup, keys: spec.sshKeys ?? [], name: ctx.name });
+    const infrastructure = deps.vault ? infrastructureInput(spec, ctx.name, deps.vault) : undefined;
+    const setupKey = hashValue({ hash, setup, keys: spec.sshKeys ?? [], name: ctx.name, ...(infrastructure ? { infrastructure: infraKey(infrastructure) } : {}) });
     const pin = hostKeyPin(ctx);
     if (ctx.internal.setupKey === setupKey && pin.key) return hash;
     const ipv4 = server.public_net.ipv4?.ip;
@@ -327,7 +336,7 @@ export function createServerController(deps: ServerDeps): Reconciler {
     ctx.progress('SettingUp', 'waiting for SSH');
     const lines: string[] = [];
     const res = await deps.host.setup(
-      { serverId: server.id, name: ctx.name, ipv4, ...(pin.key ? { hostKey: pin.key } : { approvedFingerprint: approved }), setup, authorizedKeys: spec.sshKeys ?? [] },
+      { serverId: server.id, name: ctx.name, ipv4, ...(pin.key ? { hostKey: pin.key } : { approvedFingerprint: approved }), setup, authorizedKeys: spec.sshKeys ?? [], ...(infrastructure ? { infrastructure } : {}) },
       ctx.signal,
       (line) => {
         lines.push(line);
@@ -354,6 +363,18 @@ export function createServerController(deps: ServerDeps): Reconciler {
     const legacy = ctx.internal.hostKey as string | undefined;
     if (legacy) { deps.hostKeys.pin(ctx.name, legacy); return { key: legacy }; }
     return {};
+  }
+
+  /** infrastructureOf bootstraps Portainer's API token once (then answers from memory and the vault, with no request). */
+  async function infrastructureOf(ctx: ReconcileContext, spec: ServerSpec, server: Server): Promise<InfrastructureObserved | undefined> {
+    if (!spec.infrastructure || !deps.vault || !deps.portainer) return undefined;
+    const ipv4 = server.public_net.ipv4?.ip;
+    if (!ipv4) return undefined;
+    return ensurePortainer(
+      { name: ctx.name, id: server.id, ipv4, remembered: ctx.internal.portainer as PortainerMemory | undefined, versions: { traefik: TRAEFIK_VERSION, portainer: PORTAINER_VERSION } },
+      deps.vault, deps.portainer,
+      (m) => { ctx.persist({ portainer: m }); ctx.event('Normal', 'PortainerReady', `Portainer ${m.version} answers through the tunnel; API token kept in the vault (environment ${m.endpointId})`); },
+    );
   }
 
   function observed(server: Server, playbookHash?: string): ServerObserved {
@@ -433,7 +454,11 @@ export function createServerController(deps: ServerDeps): Reconciler {
         observed: observed(server, playbookHash),
       };
     }
-    return { ready: { status: 'True', reason: 'Available', message: `running at ${server.public_net.ipv4?.ip ?? 'no ipv4'}` }, observed: observed(server, playbookHash) };
+    const infra = await infrastructureOf(ctx, spec, server);
+    if (infra && !infra.ready) {
+      return { ready: { status: 'False', reason: 'WaitingForInfrastructure', message: `waiting for ${infra.waitingOn ?? 'Traefik and Portainer'}` }, observed: { ...observed(server, playbookHash), infrastructure: infra }, requeueAfterMs: POLL_MS };
+    }
+    return { ready: { status: 'True', reason: 'Available', message: `running at ${server.public_net.ipv4?.ip ?? 'no ipv4'}${infra ? ', with Traefik and Portainer' : ''}` }, observed: { ...observed(server, playbookHash), ...(infra ? { infrastructure: infra } : {}) } };
   }
 
   async function replaceServer(ctx: ReconcileContext, server: Server, replace: ServerChange[]): Promise<ReconcileResult> {
@@ -471,6 +496,10 @@ export function createServerController(deps: ServerDeps): Reconciler {
     plan,
     reasons: {
       Available: { needsHuman: false, description: 'the server is running and set up' },
+      WaitingForInfrastructure: { needsHuman: false, description: 'Traefik and Portainer are being set up' },
+      PortainerNotInitialised: { needsHuman: true, description: 'Portainer has no admin; the infrastructure role must run again' },
+      PortainerTokenMissing: { needsHuman: false, description: 'no Portainer API token yet' },
+      TunnelUnavailable: { needsHuman: true, description: 'no SSH tunnel to reach Portainer' },
       Creating: { needsHuman: false, description: 'the server is being created' },
       Provisioning: { needsHuman: false, description: 'the server exists and is being set up' },
       SettingUp: { needsHuman: false, description: 'the host playbook runs' },

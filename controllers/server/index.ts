@@ -4,9 +4,9 @@ import { createServerController } from './controller.js';
 
 export const serverKind: KindModule = {
   kind: 'Server',
-  needs: ['hcloud', 'host'],
+  needs: ['hcloud', 'host', 'portainer'],
   create: (d) => createServerController({
-    hcloud: d.providers.hcloud, host: d.providers.host, clock: d.clock, ...d.identity,
+    hcloud: d.providers.hcloud, host: d.providers.host, clock: d.clock, ...d.identity, vault: d.vault, portainer: d.providers.portainer,
     ...(d.options.serverCreateGraceMs !== undefined ? { createGraceMs: d.options.serverCreateGraceMs } : {}),
   }),
   simulated: {

@@ -16,7 +16,12 @@ import { simulatedHosts } from '../sim/host-endpoints.js';
 import { resolveEndpoints, type CloudMode, type Endpoints } from './credentials.js';
 import { buildProviders } from './providers.js';
 import { InstanceLease, holderId } from './lease.js';
-import { KINDS, simulatedZones, type KindDeps } from '../../controllers/index.js';
+import { KINDS, portainerTokenName, simulatedZones, type KindDeps } from '../../controllers/index.js';
+import { portainerAccess } from './portainer.js';
+import { createAppProbe } from '../providers/app-probe.js';
+import { embeddedWorld, remoteWorld, simulatedAppProbe } from '../sim/app-probe.js';
+import type { CloudflareSim } from '../sim/cloudflare.js';
+import type { PortainerSim } from '../sim/portainer.js';
 import { buildHostSetup } from './host-setup.js';
 import { loadIdentity } from './identity.js';
 import type { ConfirmResult } from '../engine/prune-guard.js';
@@ -109,6 +114,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   let sim: SimServer | undefined;
   let simUrl: string | undefined;
+  let simWorld: { cloudflare: CloudflareSim; portainer: PortainerSim; portainerUrl: string } | undefined;
   if (o.cloud.mode === 'simulate') {
     const started = await startSimCloud({
       stateFile: join(o.stateDir, 'sim', 'world.json'),
@@ -117,6 +123,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     });
     sim = started.server;
     simUrl = started.urls.url;
+    simWorld = { cloudflare: started.cloudflare, portainer: started.portainer, portainerUrl: started.urls.portainer };
     log.info({ url: simUrl }, 'embedded simulated cloud started (loopback only)');
   }
   const endpoints = resolveEndpoints(o.cloud, vault, o.env, simUrl);
@@ -128,8 +135,14 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     ...(o.playbook ? { playbook: o.playbook } : {}),
     ...(o.playbookVars ? { extraVars: o.playbookVars } : {}),
   });
+  // A running `livchat simulate` serves Portainer at <url>/portainer, like the embedded one.
+  const portainerUrl = simWorld?.portainerUrl ?? (o.cloud.mode === 'sim' ? `${o.cloud.url.replace(/\/+$/, '')}/portainer` : undefined);
+  const portainer = portainerAccess({ ...(portainerUrl ? { simulatedUrl: portainerUrl } : {}), token: (server) => vault.get(portainerTokenName(server)), clock, metrics });
+  // Simulated servers are checked against the simulated zones and edge; real ones from outside, through public resolvers.
+  const probe = simWorld ? simulatedAppProbe(embeddedWorld(simWorld)) : o.cloud.mode === 'sim' ? simulatedAppProbe(remoteWorld(o.cloud.url)) : createAppProbe();
   const deps = (kind: string): KindDeps => ({
-    providers: { dns: providers.dns, hcloud: providers.hcloud, host },
+    providers: { dns: providers.dns, hcloud: providers.hcloud, host, apps: (server) => portainer.platform(server), portainer, probe },
+    vault,
     clock, settings: o.settings?.[kind], identity: identity.serverDeps,
     onDrift: (k, field) => { metrics.driftDetected.inc({ kind: k, field }); },
     options: { ...(o.serverCreateGraceMs !== undefined ? { serverCreateGraceMs: o.serverCreateGraceMs } : {}) },

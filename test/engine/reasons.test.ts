@@ -8,11 +8,13 @@ import { verdict } from '../../src/engine/convergence.js';
 import type { ObjectState } from '../../src/engine/state.js';
 import { createDnsRecordController } from '../../controllers/dns-record/controller.js';
 import { createServerController } from '../../controllers/server/controller.js';
+import { createAppDeploymentController } from '../../controllers/app-deployment/controller.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const clock = new ManualClock();
 const server = createServerController({ clock } as never);
 const dns = createDnsRecordController({ clock } as never);
+const app = createAppDeploymentController({ clock } as never);
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []);
@@ -34,8 +36,9 @@ describe('reasons catalog', () => {
     const byFolder: Record<string, ReturnType<typeof mergeCatalogs>> = {
       'controllers/server/': mergeCatalogs(ENGINE_REASONS, server.reasons),
       'controllers/dns-record/': mergeCatalogs(ENGINE_REASONS, dns.reasons),
+      'controllers/app-deployment/': mergeCatalogs(ENGINE_REASONS, app.reasons),
     };
-    const all = mergeCatalogs(ENGINE_REASONS, server.reasons, dns.reasons);
+    const all = mergeCatalogs(ENGINE_REASONS, server.reasons, dns.reasons, app.reasons);
     const scanned = [...files(join(ROOT, 'controllers')), ...['src/host', 'src/daemon', 'src/providers', 'src/engine'].flatMap((d) => files(join(ROOT, d)))];
     let found = 0;
     for (const f of scanned) {
@@ -48,7 +51,7 @@ describe('reasons catalog', () => {
   });
 
   it('the reasons that needed a human before the catalog still do, and progress reasons do not', () => {
-    const all = mergeCatalogs(ENGINE_REASONS, server.reasons, dns.reasons);
+    const all = mergeCatalogs(ENGINE_REASONS, server.reasons, dns.reasons, app.reasons);
     for (const r of ['ReplacementRequired', 'DeletionProtected', 'ReconcilePaused', 'DeletionHeld']) expect(needsHuman(all, r), r).toBe(true);
     for (const r of ['Creating', 'Resizing', 'WaitingForServer', 'Conflict', 'RateLimited']) expect(needsHuman(all, r), r).toBe(false);
   });

@@ -40,7 +40,7 @@ describe('loading files', () => {
       ['AppDeployment/n8n', { file: 'test/fixtures/desired/multi/stack.yaml', line: 18, col: 1 }],
       ['DNSRecord/www', { file: 'test/fixtures/desired/multi/stack.yaml', line: 32, col: 1 }],
     ]);
-    expect(load.objects[1]!.object.spec).toEqual({ server: 'prod', app: 'n8n', values: { timezone: 'UTC', workers: 2 }, deletionPolicy: 'Delete' });
+    expect(load.objects[1]!.object.spec).toEqual({ server: 'prod', app: 'n8n', env: { GENERIC_TIMEZONE: 'UTC', WORKERS: 2 }, deletionPolicy: 'Delete' });
     expect(load.objects[1]!.object.metadata).toEqual({ name: 'n8n', labels: { team: 'automation' } });
   });
 
@@ -100,7 +100,7 @@ describe('hostile input', () => {
   it('rejects duplicate keys and syntax errors with their position', () => {
     const dup = parseDesiredText(`${app('a')}  app: redis\n`, '/x/a.yaml', { cwd: '/x' });
     expect(dup.problems.map(formatProblem)).toEqual(['a.yaml:8:3: invalid YAML: duplicate key']);
-    const broken = parseDesiredText(`${app('a')}  values: [unclosed\n`, '/x/a.yaml', { cwd: '/x' });
+    const broken = parseDesiredText(`${app('a')}  env: [unclosed\n`, '/x/a.yaml', { cwd: '/x' });
     expect(broken.complete).toBe(false);
     expect(broken.problems).toHaveLength(1);
     expect(broken.problems[0]!.message).toMatch(/^invalid YAML: /);
