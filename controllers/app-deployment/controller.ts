@@ -13,6 +13,7 @@ import type { AppPlatform, Stack as PlatformStack, Service as PlatformService, T
 import { appHosts, prepare, type AppServer, type Prepared } from './prepare.js';
 import { planFor } from './plan.js';
 import { APP_REASONS } from './reasons.js';
+import type { AppTemplate } from './template.js';
 
 export type { AppServer } from './prepare.js';
 
@@ -26,6 +27,8 @@ export interface AppDeploymentDeps {
   resyncMs?: number;
   /** Poll interval while a deploy or rollout runs. @default 2000 */
   pollMs?: number;
+  /** Template lookup; the built-in catalog by default. */
+  templates?: (name: string) => AppTemplate | undefined;
 }
 
 export const ANNOTATION_RETRY = 'livchat.ai/retry';
@@ -140,7 +143,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
   function prepareFor(ctx: ReconcileContext, spec: Record<string, unknown>, server: AppServer, mem: AppMemory, fromSpec?: Record<string, unknown>): Prepared {
     const rotate = ctx.object.metadata.annotations?.[ANNOTATION_ROTATE_SECRET];
     return prepare({
-      name: ctx.name, instance: ctx.instance, spec: fromSpec ?? spec, server, tlsHosts: new Set(mem.tlsHosts ?? []),
+      name: ctx.name, instance: ctx.instance, spec: fromSpec ?? spec, server, tlsHosts: new Set(mem.tlsHosts ?? []), ...(deps.templates ? { templates: deps.templates } : {}),
       certBlocked: mem.cert?.retryAt !== undefined && deps.clock.now() < mem.cert.retryAt,
       secrets: (names) => {
         const r = resolveSecrets(deps.vault, server.name, ctx.name, names, { name: rotate, generation: ctx.generation, done: mem.rotated ?? {} });
@@ -367,7 +370,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
   }
 
   async function plan(ctx: PlanContext): Promise<PlanItem> {
-    return planFor(ctx, { views, lists, seen, platform: deps.platform, vault: deps.vault, serverOf, ownerEnv: OWNER_ENV });
+    return planFor(ctx, { views, lists, seen, platform: deps.platform, vault: deps.vault, serverOf, ownerEnv: OWNER_ENV, ...(deps.templates ? { templates: deps.templates } : {}) });
   }
 
   return {

@@ -9,6 +9,7 @@ import type { ServiceExpectation } from './render.js';
 import type { AppPlatform, Service as PlatformService, Stack as PlatformStack, Task as PlatformTask } from './port.js';
 import type { ServerViews, Lists } from './server-view.js';
 import type { AppServer } from './prepare.js';
+import type { AppTemplate } from './template.js';
 
 export interface PlanHelpers {
   views: ServerViews<PlatformStack, PlatformService, PlatformTask>;
@@ -18,6 +19,7 @@ export interface PlanHelpers {
   vault: SecretVault;
   serverOf(ctx: PlanContext, name: string): AppServer;
   ownerEnv: string;
+  templates?: (name: string) => AppTemplate | undefined;
 }
 
 /** The memory fields plan reads (written by reconcile). */
@@ -42,7 +44,7 @@ export async function planFor(ctx: PlanContext, h: PlanHelpers): Promise<PlanIte
   const mem = ctx.internal as PlanMemory;
   let newSecrets = 0;
   const prep = prepare({
-    name: ctx.object.metadata.name, instance: ctx.instance, spec, server, tlsHosts: new Set(mem.tlsHosts ?? []), certBlocked: false,
+    name: ctx.object.metadata.name, instance: ctx.instance, spec, server, tlsHosts: new Set(mem.tlsHosts ?? []), certBlocked: false, ...(h.templates ? { templates: h.templates } : {}),
     secrets: (specs) => {
       const values: Record<string, string> = {};
       for (const s of specs) {

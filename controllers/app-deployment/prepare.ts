@@ -21,6 +21,8 @@ export interface PrepareInput {
   /** Issuance is paused (Let's Encrypt back-off): no TLS router at all. */
   certBlocked: boolean;
   secrets(specs: readonly TemplateSecret[]): ResolvedSecrets;
+  /** Template lookup; the built-in catalog by default (tests and, later, AppTemplate files add their own). */
+  templates?: (name: string) => AppTemplate | undefined;
 }
 
 export interface Prepared {
@@ -48,7 +50,7 @@ function relativeName(fqdn: string, zone: string): string | undefined {
 /** prepare validates and renders; a spec that does not fit the template is a terminal InvalidSpec naming the field. */
 export function prepare(o: PrepareInput): Prepared {
   const spec = o.spec as unknown as AppDeploymentInput;
-  const template = findTemplate(spec.app);
+  const template = (o.templates ?? findTemplate)(spec.app);
   if (!template) throw new TerminalError('UnknownApp', `no app template named ${JSON.stringify(spec.app)}; the catalog has ${templateNames().join(', ')}`);
   const issues = validateDeployment(template, spec);
   if (issues.length) throw new TerminalError('InvalidSpec', issues.map((i) => `${i.path.slice(1).replace(/\//g, '.')}: ${i.message}`).join('; '));

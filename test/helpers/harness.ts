@@ -43,8 +43,7 @@ export function count(server: SimServer, route: string): number {
 }
 
 /** startManager runs reconcilers over an in-memory desired source on a manual clock; pass stateDir to restart on existing state. */
-export function startManager(reconcilers: Reconciler[], instance = 'test', stateDir = mkdtempSync(join(tmpdir(), 'lc-ctl-'))) {
-  const clock = new ManualClock();
+export function startManager(reconcilers: Reconciler[], instance = 'test', stateDir = mkdtempSync(join(tmpdir(), 'lc-ctl-')), clock = new ManualClock()) {
   const source = new MemorySource();
   const store = new StatusStore(stateDir);
   store.load();
