@@ -44,15 +44,16 @@ describe('AppDeployment', () => {
     w.t.mgr.start();
     await w.settle(300);
     for (let i = 0; i < 10; i++) expect(cond(w, `AppDeployment/app${i}`, READY)?.status, `app${i}`).toBe('True');
-    // Past the shared view's lifetime, every app resyncs: one stack list, one service list, one task list for all of them.
-    w.t.clock.advance(400_000);
-    w.simClock.advance(400_000);
-    await w.t.mgr.idle();
+    await w.settle(5);
+    // One resync round: every app reconciles again (±10 % jitter), and they share one stack, service and task list.
     const before = w.portainerRequests();
     const writes = w.portainerWrites();
-    for (let i = 0; i < 10; i++) w.t.mgr.enqueue(`AppDeployment/app${i}`);
+    const times = Array.from({ length: 10 }, (_, i) => w!.t.store.get(`AppDeployment/app${i}`)!.status.lastReconcileTime);
+    w.t.clock.advance(700_000);
+    w.simClock.advance(700_000);
     await w.t.mgr.idle();
-    // Exactly the three lists (the view had expired), and no write: no per-app GET, no redeploy.
+    for (let i = 0; i < 10; i++) expect(w.t.store.get(`AppDeployment/app${i}`)!.status.lastReconcileTime, `app${i} resynced`).not.toBe(times[i]);
+    // Exactly the three lists, and no write: no per-app GET, no redeploy.
     expect(w.portainerRequests() - before).toBe(3);
     expect(w.portainerWrites()).toBe(writes);
   });
