@@ -87,7 +87,9 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
       // Failed and rejected tasks stay in the history: their errors (newest first) say why an update does not converge.
       const errors = tasks.filter((t) => t.state === 'failed' || t.state === 'rejected').sort((a, b) => b.updatedAt - a.updatedAt).map((t) => t.err ?? t.message ?? t.state);
       const starting = tasks.filter((t) => t.desiredState === 'running' && (t.state === 'starting' || (t.state === 'running' && t.healthy === false))).length;
-      return { name: s.name, image: s.image, running: s.running, desired: s.desired, ...(s.update ? { update: { state: s.update.state, message: s.update.message } } : {}), taskErrors: errors, starting };
+      // Only tasks of the service's current image count: during an update the old ones still run.
+      const current = tasks.filter((t) => t.desiredState === 'running' && t.state === 'running' && t.image.split('@')[0] === s.image.split('@')[0]).length;
+      return { name: s.name, image: s.image, running: Math.min(s.running, current), desired: s.desired, ...(s.update ? { update: { state: s.update.state, message: s.update.message } } : {}), taskErrors: errors, starting };
     });
     return { stack, services };
   }
@@ -128,8 +130,11 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
     let { stack, services } = seen(prep.stackName, view);
     checkOwner(ctx, stack, mem);
     const render = renderSeen(prep, ctx);
+    // While a rollback runs, or after one, the stack runs the last good render: that is what convergence and readiness check.
+    const onLastGood = (mem.rollout?.rollbackOf !== undefined || mem.failed?.hash === prep.render.hash) && mem.lastGoodSpec !== undefined;
+    const good = onLastGood ? prepareFor(ctx, mem.lastGoodSpec!, server, mem, mem.lastGoodSpec) : undefined;
     const step = decide({
-      render, stack: stack ? stackSeen(stack) : undefined, services, memory: mem,
+      render, ...(good ? { lastGood: renderSeen(good, ctx) } : {}), stack: stack ? stackSeen(stack) : undefined, services, memory: mem,
       rolloutElapsedMs: mem.rollout ? elapsed(ctx.key, mem.rollout.startedAt) : 0,
       deadlineMs: prep.deadlineMs, retryAsked: ctx.object.metadata.annotations?.[ANNOTATION_RETRY] === String(ctx.generation),
     });
@@ -137,7 +142,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
     if (result) return result;
     view = await views.get(server.name, lists(platform));
     ({ stack, services } = seen(prep.stackName, view));
-    return observeReady(ctx, prep, server, mem, services);
+    return observeReady(ctx, prep, good ?? prep, server, mem, services);
   }
 
   function prepareFor(ctx: ReconcileContext, spec: Record<string, unknown>, server: AppServer, mem: AppMemory, fromSpec?: Record<string, unknown>): Prepared {
@@ -158,7 +163,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
   }
 
   function renderSeen(prep: Prepared, ctx: ReconcileContext): RenderSeen {
-    return { hash: prep.render.hash, file: prep.render.file, env: { ...prep.render.envMap, [OWNER_ENV]: `${ctx.instance}/${ctx.name}` }, services: prep.render.serviceNames };
+    return { hash: prep.render.hash, file: prep.render.file, env: { ...prep.render.envMap, [OWNER_ENV]: `${ctx.instance}/${ctx.name}` }, services: prep.render.serviceNames, images: Object.fromEntries(prep.render.services.map((x) => [x.name, x.image])) };
   }
 
   interface ActInput { prep: Prepared; platform: AppPlatform; server: AppServer; stack: PlatformStack | undefined; mem: AppMemory; render: RenderSeen }
@@ -203,7 +208,12 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
           ctx.persist({ updatedAt: updated.updatedAt });
         } catch (err) {
           // Another deploy is in progress (409): wait for it, do not fail.
-          if (hasCode(err, 'Locked')) { ctx.persist({ rollout: undefined }); return waiting(ctx, 'Deploying', 'Portainer is still deploying an earlier change'); }
+          if (hasCode(err, 'Locked')) {
+            ctx.persist({ rollout: undefined });
+            views.touched(server.name);
+            const msg = 'Portainer is still deploying an earlier change; this one follows';
+            return a.mem.deployedHash ? inProgress(ctx, 'Deploying', msg) : waiting(ctx, 'Deploying', msg);
+          }
           throw err;
         }
         views.touched(server.name);
@@ -222,8 +232,13 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
           ctx.event('Warning', 'RolledBack', `rolled the whole stack back to the last good version: ${wasRollback.reason}`);
           return undefined;
         }
-        ctx.persist({ rollout: undefined, deployedHash: step.rollout.hash, lastGoodHash: step.rollout.hash, lastGoodSpec: structuredClone(ctx.object.spec as Record<string, unknown>), deployedServices: prep.render.services, failed: undefined });
         rolloutSeen.delete(ctx.key);
+        if (step.rollout.hash !== render.hash) {
+          // The spec changed while this rollout ran: what converged is not what is wanted now, so deploy again at once.
+          ctx.persist({ rollout: undefined, deployedHash: step.rollout.hash });
+          return inProgress(ctx, 'Deploying', 'a newer change is next');
+        }
+        ctx.persist({ rollout: undefined, deployedHash: step.rollout.hash, lastGoodHash: step.rollout.hash, lastGoodSpec: structuredClone(ctx.object.spec as Record<string, unknown>), deployedServices: prep.render.services, failed: undefined });
         ctx.event('Normal', 'Deployed', `stack ${prep.stackName} converged (${step.rollout.hash.slice(0, 12)})`);
         return undefined;
       }
@@ -273,7 +288,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
   /** inProgress keeps an app that already serves Ready while its update runs (Reconciling=True carries the step). */
   function inProgress(ctx: ReconcileContext, phase: string, message: string): ReconcileResult {
     ctx.progress(phase, message);
-    return { ready: { status: 'True', reason: 'Available', message: 'the previous version keeps serving' }, requeueAfterMs: pollMs, observed: observedOf(ctx) };
+    return { ready: { status: 'True', reason: 'Available', message: 'the previous version keeps serving' }, requeueAfterMs: pollMs, reconciling: { reason: phase, message }, observed: observedOf(ctx) };
   }
 
   function observedOf(ctx: ReconcileContext): Record<string, unknown> {
@@ -281,11 +296,11 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
     return { ...(m.stackId !== undefined ? { stackId: m.stackId } : {}), ...(m.deployedHash ? { renderHash: m.deployedHash } : {}) };
   }
 
-  async function observeReady(ctx: ReconcileContext, prep: Prepared, server: AppServer, mem: AppMemory, services: ServiceSeen[]): Promise<ReconcileResult> {
+  async function observeReady(ctx: ReconcileContext, prep: Prepared, running: Prepared, server: AppServer, mem: AppMemory, services: ServiceSeen[]): Promise<ReconcileResult> {
     const m = ctx.internal as AppMemory;
     const observed = { ...observedOf(ctx), url: `https://${prep.hosts[0]}`, hosts: prep.hosts, version: prep.version, ...(m.cert?.retryAt ? { certificateRetryAt: new Date(m.cert.retryAt).toISOString() } : {}) };
     const { converge } = await import('./decide.js');
-    const tasks = converge(prep.render.serviceNames, services);
+    const tasks = converge(running.render.serviceNames, services, Object.fromEntries(running.render.services.map((x) => [x.name, x.image])));
     const host = prep.hosts[0]!;
     const child = ctx.dependency(objectKey('DNSRecord', derivedName('AppDeployment', ctx.name, prep.children[0]!.metadata.name)));
     const recordReady = child.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -364,8 +379,9 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
     if (left.length) throw new WaitError('Deleting', `${left.length} tasks of ${stackName} still running`, pollMs);
     const secrets = (await platform.listSecrets()).filter((s) => s.labels[SECRET_OWNER_LABEL] === `${ctx.instance}.${ctx.name}`);
     for (const s of secrets) await platform.deleteSecret(s.id);
-    const volumes = view.services.length ? [] : [];
-    ctx.event('Normal', 'Deleted', `deleted the stack and ${secrets.length} Docker secrets; volumes are kept${volumes.length ? `: ${volumes.join(', ')}` : ` (named ${stackName}_*)`}`);
+    let volumes: string[] = [];
+    try { volumes = prepareFor(ctx, ctx.object.spec as Record<string, unknown>, server, mem).render.volumes; } catch { /* a spec that no longer renders still deletes; the event then names the volume prefix */ }
+    ctx.event('Normal', 'Deleted', `deleted the stack and ${secrets.length} Docker secrets; volumes are kept${volumes.length ? `: ${volumes.join(', ')}` : ` (none declared; any named ${stackName}_* stay)`}`);
     return { ready: { status: 'False', reason: 'Deleted' }, deleted: true, childrenPolicy: 'Delete' };
   }
 

@@ -39,6 +39,8 @@ export interface RenderSeen {
   env: Readonly<Record<string, string>>;
   /** `<stack>_<svc>` names the file defines. */
   services: readonly string[];
+  /** The image each service should run, by service name. */
+  images?: Readonly<Record<string, string>>;
 }
 
 /** Memory is what the object's internal state remembers between passes (never a secret value). */
@@ -67,7 +69,7 @@ export type AppStep =
   | { type: 'none' };
 
 /** converge summarises the services of a rollout: done, failed (with why), or still going. */
-export function converge(want: readonly string[], services: readonly ServiceSeen[]): { state: 'done' | 'going' | 'failed'; reason: string; message: string } {
+export function converge(want: readonly string[], services: readonly ServiceSeen[], images: Readonly<Record<string, string>> = {}): { state: 'done' | 'going' | 'failed'; reason: string; message: string } {
   const byName = new Map(services.map((s) => [s.name, s]));
   const failed = services.filter((s) => s.update?.state === 'rollback_completed' || s.update?.state === 'paused' || s.update?.state === 'rollback_paused');
   if (failed.length) {
@@ -76,6 +78,8 @@ export function converge(want: readonly string[], services: readonly ServiceSeen
   }
   const missing = want.filter((n) => !byName.has(n));
   if (missing.length) return { state: 'going', reason: 'WaitingForTasks', message: `services not created yet: ${missing.join(', ')}` };
+  const stale = want.map((n) => byName.get(n)!).filter((s) => images[s.name] !== undefined && s.image.split('@')[0] !== images[s.name]);
+  if (stale.length) return { state: 'going', reason: 'WaitingForTasks', message: stale.map((s) => `${s.name} still runs ${s.image}`).join('; ') };
   const pending = want.map((n) => byName.get(n)!).filter((s) => s.running < s.desired || s.starting > 0 || (s.update && s.update.state !== 'completed'));
   if (pending.length) {
     const detail = pending.map((s) => `${s.name} ${s.running}/${s.desired} running${s.starting ? `, ${s.starting} starting` : ''}${s.update && s.update.state !== 'completed' ? `, update ${s.update.state}` : ''}${s.taskErrors[0] ? `, last task error: ${s.taskErrors[0]}` : ''}`).join('; ');
@@ -92,6 +96,8 @@ export function envChanges(want: Readonly<Record<string, string>>, seen: Readonl
 
 export interface DecideInput {
   render: RenderSeen;
+  /** The render a rollback redeploys (the last good one): its services are what a rollback rollout waits for. */
+  lastGood?: RenderSeen;
   stack: StackSeen | undefined;
   services: readonly ServiceSeen[];
   memory: Memory;
@@ -112,7 +118,8 @@ export function decide(i: DecideInput): AppStep {
       const failed = { hash: m.rollout.hash, reason: 'DeployFailed', message: stack.message ?? 'Portainer reported the deployment failed' };
       return m.rollout.rollbackOf ? { type: 'rolled-back', failed: { ...failed, reason: 'RollbackFailed' } } : { type: 'rollback', failed };
     }
-    const c = converge(render.services, i.services);
+    const target = m.rollout.rollbackOf && i.lastGood ? i.lastGood : render;
+    const c = converge(target.services, i.services, target.images ?? {});
     if (c.state === 'done') return { type: 'converged', rollout: m.rollout };
     if (c.state === 'failed' || i.rolloutElapsedMs > i.deadlineMs) {
       const message = c.state === 'failed' ? c.message : `not converged within ${Math.round(i.deadlineMs / 60_000)} min: ${c.message}`;

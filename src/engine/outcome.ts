@@ -29,7 +29,7 @@ export interface Outcome {
 /** fromResult maps a successful reconcile. */
 export function fromResult(prev: readonly Condition[], r: ReconcileResult, gen: number, now: Date): Outcome {
   const inProgress = !r.deleted && r.requeueAfterMs !== undefined;
-  const c = summarize(prev, { type: 'done', ready: r.ready, ...(r.synced ? { synced: r.synced } : {}), inProgress }, gen, now);
+  const c = summarize(prev, { type: 'done', ready: r.ready, ...(r.synced ? { synced: r.synced } : {}), inProgress, ...(r.reconciling && !r.deleted ? { reconciling: r.reconciling } : {}) }, gen, now);
   if (r.deleted) return { kind: 'deleted', conditions: c, schedule: { type: 'none' } };
   if (r.requeueAfterMs !== undefined) return { kind: 'requeue_after', conditions: c, schedule: { type: 'after', ms: r.requeueAfterMs } };
   return { kind: 'success', conditions: c, schedule: { type: 'resync' } };

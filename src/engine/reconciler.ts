@@ -84,6 +84,8 @@ export interface ReconcileResult {
   observed?: Record<string, unknown>;
   /** Poll sooner than the resync interval, e.g. while something converges. */
   requeueAfterMs?: number;
+  /** Work still in progress on a usable object: Reconciling=True with this step, whatever Ready says. */
+  reconciling?: { reason: string; message?: string };
   /** The object was removed and its cleanup is complete: forget it. */
   deleted?: boolean;
   /** When deleted with owned children, how they go: their own rules (Delete) or Orphan. */

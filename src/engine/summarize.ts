@@ -16,7 +16,7 @@ export type Report =
   /** A removal a human must unblock, without a failed round trip: Synced=False with the reason, Ready as it was. */
   | { type: 'waiting-human'; reason: string; message: string }
   | { type: 'progress'; phase: string; message?: string }
-  | { type: 'done'; ready: ConditionInput; synced?: ConditionInput; inProgress?: boolean }
+  | { type: 'done'; ready: ConditionInput; synced?: ConditionInput; inProgress?: boolean; reconciling?: { reason: string; message?: string } }
   | { type: 'waiting'; reason: string; message: string }
   | { type: 'stalled'; reason: string; message: string }
   | { type: 'failed'; reason: string; message: string };
@@ -42,6 +42,8 @@ export function summarize(prev: readonly Condition[], r: Report, gen: number, no
     case 'done': {
       let c = setCondition(removeCondition(prev, STALLED), READY, r.ready, now, gen);
       c = setCondition(c, SYNCED, r.synced ?? OK, now, gen);
+      // A usable object can still be at work (an app serving its old version while an update rolls out).
+      if (r.reconciling) return setCondition(c, RECONCILING, { status: 'True', reason: r.reconciling.reason, message: r.reconciling.message ?? '' }, now, gen);
       return r.inProgress && r.ready.status !== 'True'
         ? setCondition(c, RECONCILING, { status: 'True', reason: r.ready.reason, message: r.ready.message ?? '' }, now, gen)
         : removeCondition(c, RECONCILING);

@@ -43,6 +43,8 @@ function serverStub(): Reconciler {
 export interface World {
   sim: SimServer; simClock: SimClock; cloudflare: CloudflareSim; portainer: PortainerSim;
   vault: MemoryVault; registry: SecretRegistry; logs: string[];
+  /** The same Portainer API the controller uses, for out-of-band changes (someone in Portainer's UI). */
+  platform: PortainerClient;
   t: ReturnType<typeof startManager>;
   /** settle runs passes, moving both clocks by `stepMs`, until nothing is due or `maxSteps` passed. */
   settle(maxSteps?: number, stepMs?: number): Promise<void>;
@@ -85,7 +87,7 @@ export async function appWorld(o: { stateDir?: string; templates?: AppTemplate[]
   };
   let t = boot(o.stateDir);
   const world: World = {
-    sim, simClock, cloudflare, portainer, vault, registry, logs,
+    sim, simClock, cloudflare, portainer, vault, registry, logs, platform,
     get t() { return t; },
     async settle(maxSteps = 200, stepMs = 2000) {
       await t.mgr.idle();
