@@ -129,7 +129,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     ...(o.playbookVars ? { extraVars: o.playbookVars } : {}),
   });
   const deps = (kind: string): KindDeps => ({
-    providers: { dns: providers.dns, hcloud: providers.hcloud, host },
+    providers: { dns: providers.dns, hcloud: providers.servers, host },
     clock, settings: o.settings?.[kind], identity: identity.serverDeps,
     onDrift: (k, field) => { metrics.driftDetected.inc({ kind: k, field }); },
     options: { ...(o.serverCreateGraceMs !== undefined ? { serverCreateGraceMs: o.serverCreateGraceMs } : {}) },
