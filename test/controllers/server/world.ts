@@ -33,6 +33,9 @@ export interface SetupOpts {
   /** Sim-clock duration of every Hetzner action (0: done at once). */
   actionDurationMs?: number;
   stateDir?: string;
+  shutdownPollMs?: number;
+  /** A host-setup port instead of the simulated one. */
+  host?: HostSetupPort;
 }
 
 /** clockRef lets a controller read the manager's ManualClock, which exists only once the manager does. */
@@ -78,7 +81,9 @@ export function serverDeps(p: { hcloud: ServerPort; host: HostSetupPort; clock: 
 export async function setup(opts: SetupOpts = {}) {
   const cloud = opts.cloud ?? await startCloud({ zones: ['example.com'], ...(opts.actionDurationMs !== undefined ? { actionDurationMs: opts.actionDurationMs } : {}) });
   if (!opts.cloud) cleanups.push(() => cloud.server.close());
-  const { host, hashes, setups } = hostSetup(cloud);
+  const sim = hostSetup(cloud);
+  const { hashes, setups } = sim;
+  const host = opts.host ?? sim.host;
   const hostKeys = opts.hostKeys ?? new MemoryHostKeyStore();
   const { ref, clock } = clockRef();
   const hcloud = serverPort(cloud, clock, opts.unfiltered);
@@ -86,6 +91,7 @@ export async function setup(opts: SetupOpts = {}) {
     hcloud, host, clock, hostKeys,
     ...(opts.createGraceMs !== undefined ? { createGraceMs: opts.createGraceMs } : {}),
     ...(opts.shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs: opts.shutdownTimeoutMs } : {}),
+    ...(opts.shutdownPollMs !== undefined ? { shutdownPollMs: opts.shutdownPollMs } : {}),
   }));
   const dns = createDnsRecordController({ dns: cloud.cf, clock: realClock, isNotFound: isRecordNotFound });
   const m = startManager([server, dns], opts.instance ?? 'test', opts.stateDir);
@@ -114,6 +120,25 @@ export async function settle(t: Settleable, maxSteps = 500): Promise<void> {
     await t.mgr.idle();
   }
   throw new Error(`not settled after ${maxSteps} steps`);
+}
+
+/**
+ * stepUntil moves both clocks to each next requeue until cond holds; unlike settle it stops there, so a test can look
+ * at a state in the middle (a resize half done, a create still running). `limitMs` bounds the manual time it may use.
+ */
+export async function stepUntil(t: Settleable, cond: () => boolean, limitMs = 600_000, maxSteps = 2000): Promise<void> {
+  const start = t.clock.monotonic();
+  await t.mgr.idle();
+  for (let n = 0; !cond(); n++) {
+    const now = t.clock.now();
+    const due = t.store.keys().map((k) => t.mgr.nextScheduled(k)).filter((x): x is number => x !== undefined).map((at) => at - now);
+    if (!due.length) throw new Error('stepUntil: nothing is scheduled and the condition does not hold');
+    const step = Math.max(0, Math.min(...due));
+    if (n >= maxSteps || t.clock.monotonic() + step - start > limitMs) throw new Error(`stepUntil: the condition did not hold within ${limitMs} ms of manual time`);
+    t.clock.advance(step);
+    t.simClock.advance(step);
+    await t.mgr.idle();
+  }
 }
 
 /** secondPass reconciles everything again (until settled) and asserts that it wrote nothing to either simulator. */
