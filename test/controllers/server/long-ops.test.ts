@@ -49,6 +49,12 @@ describe('Server controller: long operations', () => {
     // Each create was started once and only polled afterwards.
     expect(posts(t)).toBe(3);
     expect(t.server.requests().byRoute['GET /v1/actions']).toBeGreaterThan(0);
+    // Once the slow creates and their chained starts end (an hour each), everything converges; a second pass writes nothing.
+    t.clock.advance(7_200_000);
+    t.simClock.advance(7_200_000);
+    await settle(t);
+    for (const key of [...slow, third]) expect(getCondition(t.store.get(key)!.status.conditions, READY)?.status, key).toBe('True');
+    await secondPass(t);
   });
 
   it('runs the resize as recorded steps, one operation at a time: shutdown → change_type → poweron', async () => {
