@@ -1,20 +1,9 @@
 // Pure Server diff: which fields differ and whether each change is in place, a restart, or a replacement.
-import type { Server } from '../../src/providers/hetzner-types.js';
-import { serverLocation } from '../../src/providers/hetzner-types.js';
+import type { ServerSpec } from '../../src/crd/generated.js';
+import type { ServerInfo } from './port.js';
 
-/** ServerSpec is the Server kind's spec. */
-export interface ServerSpec {
-  location: string;
-  serverType: string;
-  image: string;
-  sshKeys?: string[];
-  labels?: Record<string, string>;
-  dns?: { zone: string; name: string; ipv6?: boolean };
-  setup?: { timezone?: string; swapSize?: string };
-  infrastructure?: { acmeEmail: string; portainer?: { expose?: boolean } };
-  protection?: { delete?: boolean };
-  deletionPolicy?: 'Delete' | 'Orphan';
-}
+/** ServerSpec is the Server kind's spec, generated from the CRD. */
+export type { ServerSpec };
 
 export type ChangeClass = 'in-place' | 'restart' | 'replacement';
 
@@ -55,13 +44,13 @@ export function desiredLabels(spec: ServerSpec, instance: string, name: string):
 }
 
 /** diffServer compares the spec with the observed server (image is compared by name when the API reports one). */
-export function diffServer(spec: ServerSpec, server: Server, instance: string, name: string): ServerChange[] {
+export function diffServer(spec: ServerSpec, server: ServerInfo, instance: string, name: string): ServerChange[] {
   const out: ServerChange[] = [];
-  const loc = serverLocation(server)?.name;
+  const loc = server.location;
   if (loc && loc !== spec.location) out.push({ field: 'location', from: loc, to: spec.location, class: 'replacement' });
-  const img = server.image?.name;
+  const img = server.image;
   if (img && img !== spec.image) out.push({ field: 'image', from: img, to: spec.image, class: 'replacement' });
-  if (server.server_type.name !== spec.serverType) out.push({ field: 'serverType', from: server.server_type.name, to: spec.serverType, class: 'restart' });
+  if (server.serverType !== spec.serverType) out.push({ field: 'serverType', from: server.serverType, to: spec.serverType, class: 'restart' });
   const want = desiredLabels(spec, instance, name);
   if (!sameLabels(want, server.labels)) out.push({ field: 'labels', from: server.labels, to: want, class: 'in-place' });
   const protect = spec.protection?.delete ?? true;
@@ -74,11 +63,4 @@ export function diffServer(spec: ServerSpec, server: Server, instance: string, n
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k]);
-}
-
-/** hostIpv6 turns Hetzner's /64 network into the host address the server uses (::1). */
-export function hostIpv6(network: string | undefined): string | undefined {
-  if (!network) return undefined;
-  const base = network.split('/')[0]!;
-  return base.endsWith('::') ? `${base}1` : base;
 }

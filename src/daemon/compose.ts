@@ -141,7 +141,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   // Simulated servers are checked against the simulated zones and edge; real ones from outside, through public resolvers.
   const probe = simWorld ? simulatedAppProbe(embeddedWorld(simWorld)) : o.cloud.mode === 'sim' ? simulatedAppProbe(remoteWorld(o.cloud.url)) : createAppProbe();
   const deps = (kind: string): KindDeps => ({
-    providers: { dns: providers.dns, hcloud: providers.hcloud, host, apps: (server) => portainer.platform(server), portainer, probe },
+    providers: { dns: providers.dns, hcloud: providers.servers, host, apps: (server) => portainer.platform(server), portainer, probe },
     vault,
     clock, settings: o.settings?.[kind], identity: identity.serverDeps,
     onDrift: (k, field) => { metrics.driftDetected.inc({ kind: k, field }); },

@@ -4,6 +4,7 @@ import { DomainError, TerminalError } from '../engine/errors.js';
 import type { Metrics } from '../obs/metrics.js';
 import type { CloudflareDns, CloudflareDnsOptions } from '../providers/cloudflare.js';
 import { HetznerClient } from '../providers/hetzner.js';
+import { HetznerServers } from '../providers/hetzner-servers.js';
 import type { Endpoints } from './credentials.js';
 import { TokenBucket } from '../providers/limiter.js';
 import type { LeasePort } from './lease.js';
@@ -27,10 +28,13 @@ function missing<T extends object>(what: string, scope: string, hint: string): T
 type DnsPort = Pick<CloudflareDns, 'findZone' | 'listRecords' | 'createRecord' | 'editRecord' | 'deleteRecord' | 'getRecord'>;
 type ServerPort = HetznerClient;
 
-/** Providers are the two ports plus `update`, which swaps in new clients when a token or endpoint changed (SIGHUP). */
+/** Providers are the clients and ports plus `update`, which swaps in new clients when a token or endpoint changed (SIGHUP). */
 export interface Providers {
   dns: DnsPort;
+  /** The Hetzner client itself (wire API), behind the credential breaker. */
   hcloud: ServerPort;
+  /** The Server kind's domain port over the same client and breaker. */
+  servers: HetznerServers;
   /** The Hetzner SSH-key calls the instance lease makes (same client, its own breaker). */
   lease: LeasePort;
   update(ep: Endpoints): boolean;
@@ -89,9 +93,12 @@ export function buildProviders(ep: Endpoints, metrics: Metrics, clock: Clock, en
   let dns = makeDns(ep);
   let hcloud = makeHcloud(ep);
   const resets: Array<() => void> = [];
+  const hcloudPort = breaker(() => hcloud, resets);
   return {
     dns: breaker(() => dns, resets),
-    hcloud: breaker(() => hcloud, resets),
+    hcloud: hcloudPort,
+    // The adapter holds no credentials: a replaced client (update) is picked up through the breaker.
+    servers: new HetznerServers(hcloudPort, { clock }),
     // The missing-token port fails every method, updateSshKey included, so the cast only widens the type.
     lease: breaker(() => hcloud as unknown as LeasePort, resets),
     resetBreakers() { for (const r of resets) r(); },

@@ -42,6 +42,9 @@ export class ActionPacer {
     return (typical * (100 - a.progress)) / 100;
   }
 
+  /** forget drops a finished action's readings. */
+  forget(id: number): void { this.#seen.delete(id); }
+
   /** delay clamps the soonest estimate to [POLL_MIN_MS, POLL_CAP_MS]. */
   static delay(estimates: number[]): number {
     const soonest = estimates.length ? Math.min(...estimates) : POLL_MIN_MS;

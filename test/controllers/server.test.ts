@@ -1,96 +1,28 @@
 // Server controller end to end against the Hetzner and Cloudflare simulators, with simulated host setup.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServerController, type ServerPort } from '../../controllers/server/controller.js';
+import { createServerController } from '../../controllers/server/controller.js';
 import { DEFAULT_CONSISTENCY } from '../../src/sim/cloudflare.js';
 import { createDnsRecordController } from '../../controllers/dns-record/controller.js';
 import { isRecordNotFound } from '../../src/providers/cloudflare.js';
 import { fingerprintMd5 } from '../../src/providers/hetzner.js';
 import { SimulatedHostSetup } from '../../src/host/simulated-setup.js';
 import { generateEd25519KeyPair } from '../../src/host/keys.js';
-import { renderUserData } from '../../src/host/cloud-init.js';
-import { MemoryHostKeyStore } from '../../src/host/host-keys.js';
 import { publicKeyFingerprintSha256 } from '../../src/host/keys.js';
-import { cachedPlaybookHash } from '../../src/host/playbook-hash.js';
-import type { HostSetupInput } from '../../src/host/port.js';
 import { getCondition, READY, STALLED, SYNCED } from '../../src/engine/conditions.js';
-import { realClock, type Clock } from '../../src/engine/clock.js';
+import { realClock } from '../../src/engine/clock.js';
 import { startCloud, startManager, writes } from '../helpers/harness.js';
+import {
+  clockRef, commands, dnsRecords, identity, runCleanups, cleanups, secondPass, serverDeps, serverPort, servers, settle, setup, spec, type SetupOpts,
+} from './server/world.js';
 
-let cleanup: Array<() => Promise<void>> = [];
-afterEach(async () => { for (const c of cleanup) await c(); cleanup = []; });
-
-const identity = generateEd25519KeyPair('livchat-test');
-
-interface SetupOpts {
-  clock?: 'manager'; instance?: string; shutdownTimeoutMs?: number; createGraceMs?: number; cloud?: Awaited<ReturnType<typeof startCloud>>; hostKeys?: MemoryHostKeyStore;
-  /** Lists that ignore their filters, like an API that dropped a query parameter: only exact matching keeps ownership. */
-  unfiltered?: boolean;
-}
-
-async function setup(opts: SetupOpts = {}) {
-  const cloud = opts.cloud ?? await startCloud({ zones: ['example.com'] });
-  if (!opts.cloud) cleanup.push(() => cloud.server.close());
-  const hashes = { count: 0, invalidated: 0 };
-  const cached = cachedPlaybookHash('unused', async () => { hashes.count++; return 'f'.repeat(64); });
-  // The simulated server presents the host key its cloud-init installed, so pins and approvals are really checked.
-  const presented = async (input: HostSetupInput) => cloud.hetzner.hostKeys()[String(input.serverId)];
-  const setups: HostSetupInput[] = [];
-  const sim = new SimulatedHostSetup(() => cached.get(), presented, () => { hashes.invalidated++; cached.invalidate(); });
-  const host = { playbookHash: () => sim.playbookHash(), invalidate: () => sim.invalidate(), setup: (i: HostSetupInput, sig: AbortSignal, on: (l: string) => void) => { setups.push(i); return sim.setup(i, sig, on); } };
-  const hostKeys = opts.hostKeys ?? new MemoryHostKeyStore();
-  // The manager's ManualClock exists only once the manager does, so the controller reads time through this indirection.
-  const ref: { c: Clock } = { c: realClock };
-  const clock: Clock = { now: () => ref.c.now(), monotonic: () => ref.c.monotonic(), setTimer: (f, ms) => ref.c.setTimer(f, ms), sleep: (ms, sig) => ref.c.sleep(ms, sig) };
-  const hc = cloud.hc;
-  const hcloud: ServerPort = opts.unfiltered
-    ? {
-      listServers: () => hc.listServers(), listSshKeys: () => hc.listSshKeys(),
-      getServer: (id) => hc.getServer(id), getServerType: (n) => hc.getServerType(n), createServer: (r) => hc.createServer(r),
-      updateServer: (id, p) => hc.updateServer(id, p), deleteServer: (id) => hc.deleteServer(id), serverAction: (id, n, b) => hc.serverAction(id, n, b),
-      waitForActions: (ids, o) => hc.waitForActions(ids, o), createSshKey: (r) => hc.createSshKey(r),
-    }
-    : hc;
-  const server = createServerController({
-    hcloud, host, clock,
-    identity: async () => ({ publicKey: identity.publicKey }),
-    newHostKey: () => generateEd25519KeyPair('host'),
-    userData: ({ hostKey, hostname }) => renderUserData({ hostKey, hostname }),
-    fingerprint: fingerprintMd5,
-    hostKeys,
-    createGraceMs: opts.createGraceMs ?? 60_000,
-    shutdownTimeoutMs: opts.shutdownTimeoutMs ?? 10_000,
-    shutdownPollMs: 20,
-  });
-  const dns = createDnsRecordController({ dns: cloud.cf, clock: realClock, isNotFound: isRecordNotFound });
-  const m = startManager([server, dns], opts.instance ?? 'test');
-  if (opts.clock === 'manager') ref.c = m.clock;
-  return { ...cloud, ...m, hashes, setups, hostKeys };
-}
-
-/** secondPass reconciles everything again and asserts that it wrote nothing to either simulator. */
-async function secondPass(t: { server: Parameters<typeof writes>[0]; mgr: { resyncAll(): void; idle(): Promise<void> } }): Promise<void> {
-  const before = writes(t.server);
-  t.mgr.resyncAll();
-  await t.mgr.idle();
-  expect(writes(t.server)).toBe(before);
-}
-
-/** commands lists the actions the simulator accepted for one server, in request order. */
-function commands(t: { hetzner: { actions: Map<number, { id: number; command: string; resources: Array<{ id: number; type: string }> }> } }, serverId: number): string[] {
-  return [...t.hetzner.actions.values()].filter((a) => a.resources.some((r) => r.type === 'server' && r.id === serverId)).sort((a, b) => a.id - b.id).map((a) => a.command);
-}
-
-
-const spec = (extra: Record<string, unknown> = {}) => ({ location: 'nbg1', serverType: 'cx23', image: 'ubuntu-24.04', dns: { zone: 'example.com', name: 'prod' }, setup: { timezone: 'UTC', swapSize: '2G' }, ...extra });
-const servers = (t: Awaited<ReturnType<typeof setup>>) => [...t.hetzner.servers.values()];
-const dnsRecords = (t: Awaited<ReturnType<typeof setup>>) => [...(t.cloudflare.state.records.get(t.cloudflare.zoneByName('example.com')!.id)?.values() ?? [])];
+afterEach(runCleanups);
 
 describe('Server controller', () => {
   it('creates a server and its DNS record, reaches Ready, and a second pass writes nothing', async () => {
     const t = await setup();
     const key = t.source.put('Server', 'prod', spec({ labels: { env: 'prod' } }));
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const st = t.store.get(key)!;
     expect(getCondition(st.status.conditions, READY)).toMatchObject({ status: 'True', reason: 'Available' });
     expect(st.status.observed).toMatchObject({ hetznerStatus: 'running', location: 'nbg1', serverType: 'cx23', playbookHash: 'f'.repeat(64) });
@@ -105,22 +37,19 @@ describe('Server controller', () => {
     const a = t.store.get("DNSRecord/server.prod.a")!;
     expect(a.owner).toEqual({ kind: 'Server', name: 'prod' });
     expect(dnsRecords(t)).toMatchObject([{ type: 'A', name: 'prod.example.com', content: st.status.observed!.ipv4 }]);
-    const before = writes(t.server);
-    t.mgr.resyncAll();
-    await t.mgr.idle();
-    expect(writes(t.server)).toBe(before);
+    await secondPass(t);
   });
 
   it('resizes in place with power off, change_type and power on', async () => {
     const t = await setup();
     const key = t.source.put('Server', 'prod', spec());
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const id = servers(t)[0]!.id;
     t.server.resetCounters();
     t.source.put('Server', 'prod', spec({ serverType: 'cx33' }));
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     const routes = t.server.requests().byRoute;
     expect(Object.keys(routes).filter((r) => r.startsWith('POST /v1/servers/{id}/actions')).length).toBeGreaterThan(0);
     expect(routes['POST /v1/servers']).toBeUndefined();
@@ -134,18 +63,18 @@ describe('Server controller', () => {
     const t = await setup();
     const key = t.source.put('Server', 'prod', spec());
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const id = servers(t)[0]!.id;
     t.source.put('Server', 'prod', spec({ location: 'fsn1' }));
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     let st = t.store.get(key)!;
     expect(getCondition(st.status.conditions, READY)?.status).toBe('True');
     expect(getCondition(st.status.conditions, SYNCED)).toMatchObject({ status: 'False', reason: 'ReplacementRequired' });
     expect(servers(t).map((s) => s.id)).toEqual([id]);
     t.source.put('Server', 'prod', spec({ location: 'fsn1' }), { 'livchat.ai/approve-replace': String(st.generation) });
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     st = t.store.get(key)!;
     const now = servers(t).filter((s) => s.status !== "deleting");
     expect(now).toHaveLength(1);
@@ -161,20 +90,20 @@ describe('Server controller', () => {
     const t = await setup();
     const key = t.source.put('Server', 'prod', spec());
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     t.source.remove(key);
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     expect(servers(t)).toHaveLength(1);
     expect(getCondition(t.store.get(key)!.status.conditions, READY)?.reason).toBe('DeletionProtected');
     expect(dnsRecords(t)).toHaveLength(1);
     t.source.put('Server', 'prod', spec({ protection: { delete: false } }));
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     expect(servers(t)[0]!.protection.delete).toBe(false);
     t.source.remove(key);
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     t.hetzner.settle();
     expect(servers(t).filter((s) => s.status !== 'deleting')).toHaveLength(0);
     expect(t.store.get(key)).toBeUndefined();
@@ -187,10 +116,10 @@ describe('Server controller', () => {
     const t = await setup();
     const key = t.source.put('Server', 'prod', spec({ deletionPolicy: 'Orphan', labels: { env: 'prod' } }));
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     t.source.remove(key);
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     const [s] = servers(t);
     expect(s!.status).toBe('running');
     expect(s!.labels).toEqual({ env: 'prod' });
@@ -204,13 +133,13 @@ describe('Server controller', () => {
     const t = await setup();
     const key = t.source.put('Server', 'prod', spec());
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const id = servers(t)[0]!.id;
     // Simulate the crash window: the mark is durable, the id was never recorded.
-    t.store.update(key, (s) => { s.internal.createPending = { at: Date.now() }; delete s.internal.serverId; });
+    t.store.update(key, (s) => { s.internal.createPending = { at: t.clock.now() }; delete s.internal.serverId; });
     t.server.resetCounters();
     t.mgr.resyncAll();
-    await t.mgr.idle();
+    await settle(t);
     expect(t.server.requests().byRoute['POST /v1/servers']).toBeUndefined();
     expect(t.store.get(key)!.internal.serverId).toBe(id);
     expect(t.store.get(key)!.internal.createPending).toBeUndefined();
@@ -223,27 +152,29 @@ describe('Server controller', () => {
     t.source.put('Server', 'prod', spec());
     t.source.put('DNSRecord', 'www', { zone: 'example.com', name: 'www', type: 'CNAME', content: 'prod.example.com' });
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const before = writes(t.server);
     expect(before).toBeGreaterThan(0);
     // Past Cloudflare's simulated list lag, so a fresh list shows the records just created.
     t.simClock.advance(DEFAULT_CONSISTENCY.listLagMs);
     // A new manager, new controllers (empty caches) and an empty state dir: only the instance name is the same.
     const host = new SimulatedHostSetup(async () => 'f'.repeat(64));
+    const { ref, clock } = clockRef();
     const fresh = startManager([
       // The vault (SSH identity and pinned host keys) is what survives: same identity, same host-key store.
-      createServerController({ hcloud: t.hc, host, clock: realClock, identity: async () => ({ publicKey: identity.publicKey }), newHostKey: () => generateEd25519KeyPair('host'), userData: ({ hostKey, hostname }) => renderUserData({ hostKey, hostname }), fingerprint: fingerprintMd5, hostKeys: t.hostKeys }),
+      createServerController(serverDeps({ hcloud: serverPort(t, clock), host, clock, hostKeys: t.hostKeys })),
       createDnsRecordController({ dns: t.cf, clock: realClock, isNotFound: isRecordNotFound }),
     ], 'test');
+    ref.c = fresh.clock;
     for (const o of t.source.list()) fresh.source.objects.set(o.key, o);
     fresh.mgr.start();
-    await fresh.mgr.idle();
+    await settle({ ...fresh, simClock: t.simClock });
     // Recognised by labels and DNS comment markers: no create, no conflict, no write at all.
     expect(servers(t)).toHaveLength(1);
     expect(dnsRecords(t)).toHaveLength(2);
     expect(writes(t.server)).toBe(before);
     for (const st of fresh.store.list()) expect(getCondition(st.status.conditions, READY)?.status, st.key).toBe('True');
-    await secondPass({ server: t.server, mgr: fresh.mgr });
+    await secondPass({ ...fresh, server: t.server, simClock: t.simClock });
   });
 
   it('reports a Conflict for a same-named server it does not own, and adopts only when annotated', async () => {
@@ -252,12 +183,12 @@ describe('Server controller', () => {
     t.hetzner.settle();
     const key = t.source.put('Server', 'prod', spec());
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     expect(getCondition(t.store.get(key)!.status.conditions, STALLED)?.reason).toBe('Conflict');
     expect(servers(t)).toHaveLength(1);
     t.source.put('Server', 'prod', spec(), { 'livchat.ai/adopt': 'true' });
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     expect(servers(t)).toHaveLength(1);
     // After adoption the desired labels are authoritative: ownership labels added, the foreign one reconciled away.
     expect(servers(t)[0]!.labels).toEqual({ 'managed-by': 'livchat', 'livchat.ai/instance': 'test', 'livchat.ai/object': 'prod' });
@@ -273,14 +204,14 @@ describe('Server controller: resize against a real-world guest', () => {
     const t = await setup(opts);
     const key = t.source.put('Server', 'prod', spec(extra));
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const id = servers(t)[0]!.id;
     return { t, key, id, created: commands(t, id).length };
   }
   const resizeTo = async (t: Awaited<ReturnType<typeof setup>>, key: string, serverType: string) => {
     t.source.put('Server', 'prod', spec({ serverType }));
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
   };
 
   it('shuts down, waits for the guest to power off, then change_type and power on', async () => {
@@ -343,7 +274,7 @@ describe('Server controller: resize against a real-world guest', () => {
     // Not a hot loop: the retry waits minutes on the manager clock.
     const gets = t.server.requests().total;
     t.clock.advance(60_000);
-    await t.mgr.idle();
+    await settle(t);
     expect(t.server.requests().total).toBe(gets);
     await secondPass(t);
   });
@@ -355,7 +286,7 @@ describe('Server controller: capacity, time and ownership', () => {
     t.hetzner.setCapacity({ location: 'nbg1', serverType: 'cx23', available: false });
     const key = t.source.put('Server', 'prod', spec());
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const st = t.store.get(key)!;
     expect(getCondition(st.status.conditions, SYNCED)).toMatchObject({ status: 'False', reason: 'CapacityUnavailable' });
     expect(getCondition(st.status.conditions, SYNCED)?.message).toMatch(/no cx23 capacity in nbg1/);
@@ -363,21 +294,21 @@ describe('Server controller: capacity, time and ownership', () => {
     const posts = () => t.server.requests().byRoute['POST /v1/servers'] ?? 0;
     expect(posts()).toBe(1);
     t.clock.advance(4 * 60_000);
-    await t.mgr.idle();
+    await settle(t);
     expect(posts()).toBe(1);
     t.hetzner.setCapacity({ location: 'nbg1', serverType: 'cx23', available: true });
     t.clock.advance(2 * 60_000);
-    await t.mgr.idle();
+    await settle(t);
     expect(posts()).toBe(2);
     expect(getCondition(t.store.get(key)!.status.conditions, READY)?.status).toBe('True');
     await secondPass(t);
   });
 
   it('measures the create grace on the monotonic clock: a wall-clock step neither stretches nor shrinks it', async () => {
-    const t = await setup({ clock: 'manager', createGraceMs: 15_000 });
+    const t = await setup({ createGraceMs: 15_000 });
     const key = t.source.put('Server', 'prod', spec());
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const first = servers(t)[0]!;
     // A create whose request never reached Hetzner: the mark is durable, no server exists.
     t.hetzner.servers.delete(first.id);
@@ -397,7 +328,7 @@ describe('Server controller: capacity, time and ownership', () => {
     t.clock.advance(16_000);
     await t.mgr.idle();
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     expect(posts()).toBe(before + 1);
     expect(t.store.get(key)!.internal.createPending).toBeUndefined();
     expect(servers(t)).toHaveLength(1);
@@ -406,7 +337,7 @@ describe('Server controller: capacity, time and ownership', () => {
 
   it('matches ownership labels exactly: prod never sees prod2, web1 never recovers web10', async () => {
     const cloud = await startCloud({ zones: ['example.com'] });
-    cleanup.push(() => cloud.server.close());
+    cleanups.push(() => cloud.server.close());
     // Filters ignored on purpose: the controller itself must match instance and object labels and the key fingerprint exactly.
     const prod = await setup({ cloud, instance: 'prod', unfiltered: true });
     const prod2 = await setup({ cloud, instance: 'prod2', unfiltered: true });
@@ -414,11 +345,11 @@ describe('Server controller: capacity, time and ownership', () => {
     const a = prod.source.put('Server', 'web1', spec({ dns: undefined }));
     prod.source.put('Server', 'web10', spec({ dns: undefined }));
     prod.mgr.start();
-    await prod.mgr.idle();
+    await settle(prod);
     prod2.source.put('Server', 'web1', spec({ dns: undefined }));
     prod2.source.put('Server', 'web100', spec({ dns: undefined }));
     prod2.mgr.start();
-    await prod2.mgr.idle();
+    await settle(prod2);
     // Names are unique per project, so prod2's web1 meets prod's web1 as a conflict, never as its own server.
     const all = [...cloud.hetzner.servers.values()];
     expect(all.map((s) => `${s.labels['livchat.ai/instance']}/${s.name}`).sort()).toEqual(['prod/web1', 'prod/web10', 'prod2/web100']);
@@ -433,9 +364,9 @@ describe('Server controller: capacity, time and ownership', () => {
     expect(prod.store.get(a)!.internal.serverId).toBe(web1.id);
     // Create-pending recovery for web1 while only web10 exists must not take web10 for it.
     cloud.hetzner.servers.delete(web1.id);
-    prod.store.update(a, (s) => { s.internal.createPending = { at: Date.now() - 120_000 }; delete s.internal.serverId; });
+    prod.store.update(a, (s) => { s.internal.createPending = { at: prod.clock.now() - 120_000 }; delete s.internal.serverId; });
     prod.mgr.resyncAll();
-    await prod.mgr.idle();
+    await settle(prod);
     const now = [...cloud.hetzner.servers.values()];
     expect(now.map((s) => `${s.labels['livchat.ai/instance']}/${s.name}`).sort()).toEqual(['prod/web1', 'prod/web10', 'prod2/web100']);
     expect(prod.store.get(a)!.internal.serverId).not.toBe(web10.id);
@@ -450,14 +381,14 @@ describe('Server controller: host keys', () => {
     const t = await setup();
     const key = t.source.put('Server', 'prod', spec());
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const pinned = t.store.get(key)!.internal.hostKey as string;
     expect(t.hostKeys.pinned('prod')).toBe(pinned);
     expect(t.hostKeys.private.get('prod')).toMatch(/OPENSSH PRIVATE KEY/);
     // The status file disappears: the next setup must still use the pin from the key store.
     t.store.remove(key);
     t.mgr.resyncAll();
-    await t.mgr.idle();
+    await settle(t);
     expect(getCondition(t.store.get(key)!.status.conditions, READY)?.status).toBe('True');
     expect(t.setups.at(-1)).toMatchObject({ hostKey: pinned });
     expect(t.setups.at(-1)!.approvedFingerprint).toBeUndefined();
@@ -467,7 +398,7 @@ describe('Server controller: host keys', () => {
     t.hostKeys.pin('prod', generateEd25519KeyPair('other').publicKey);
     t.store.update(key, (s) => { delete s.internal.setupKey; delete s.internal.hostKey; });
     t.mgr.resyncAll();
-    await t.mgr.idle();
+    await settle(t);
     expect(getCondition(t.store.get(key)!.status.conditions, STALLED)?.reason).toBe('HostKeyMismatch');
   });
 
@@ -475,7 +406,7 @@ describe('Server controller: host keys', () => {
     const t = await setup();
     const key = t.source.put('Server', 'prod', spec());
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     const id = servers(t)[0]!.id;
     const real = t.hetzner.hostKeys()[String(id)]!;
     // Both the status file and the pin are gone: nothing may be trusted on first use.
@@ -483,7 +414,7 @@ describe('Server controller: host keys', () => {
     t.store.remove(key);
     const setupsBefore = t.setups.length;
     t.mgr.resyncAll();
-    await t.mgr.idle();
+    await settle(t);
     let st = t.store.get(key)!;
     expect(getCondition(st.status.conditions, STALLED)).toMatchObject({ status: 'True', reason: 'HostKeyUnknown' });
     expect(getCondition(st.status.conditions, STALLED)?.message).toContain('livchat.ai/approve-host-key');
@@ -492,13 +423,13 @@ describe('Server controller: host keys', () => {
     // A wrong approval is refused and pins nothing.
     t.source.put('Server', 'prod', spec(), { 'livchat.ai/approve-host-key': publicKeyFingerprintSha256(generateEd25519KeyPair('x').publicKey) });
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     expect(getCondition(t.store.get(key)!.status.conditions, STALLED)?.reason).toBe('HostKeyNotApproved');
     expect(t.hostKeys.pinned('prod')).toBeUndefined();
     // The right fingerprint pins the key the server presents.
     t.source.put('Server', 'prod', spec(), { 'livchat.ai/approve-host-key': publicKeyFingerprintSha256(real) });
     t.mgr.desiredChanged([key]);
-    await t.mgr.idle();
+    await settle(t);
     st = t.store.get(key)!;
     expect(getCondition(st.status.conditions, READY)?.status).toBe('True');
     expect(t.hostKeys.pinned('prod')).toBe(real);
@@ -513,9 +444,9 @@ describe('Server controller: playbook hash', () => {
     t.source.put('Server', 'prod', spec());
     t.source.put('Server', 'db', spec({ dns: undefined }));
     t.mgr.start();
-    await t.mgr.idle();
+    await settle(t);
     t.mgr.desiredChanged(['Server/prod', 'Server/db']);
-    await t.mgr.idle();
+    await settle(t);
     expect(t.hashes.count).toBe(1);
     // resyncAll is the SIGHUP path: it calls the reconciler's invalidate, which re-hashes on the next read.
     await secondPass(t);

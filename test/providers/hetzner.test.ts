@@ -1,12 +1,18 @@
-// HetznerClient against the loopback simulator: paging, action waits on a manual clock, retries, 429s and typed errors.
+// HetznerClient against the loopback simulator (paging, action waits on a manual clock, retries, 429s, typed errors), and the Server port's contract suite.
+import { randomBytes } from 'node:crypto';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/engine/clock.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock, realClock } from '../../src/engine/clock.js';
 import { DomainError } from '../../src/engine/errors.js';
 import { TokenBucket } from '../../src/providers/limiter.js';
 import { HetznerClient, fingerprintMd5, serverLocation, type HetznerClientOptions } from '../../src/providers/hetzner.js';
 import { SimClock, SimServer } from '../../src/sim/framework.js';
 import { createHetznerSim, type HetznerSim } from '../../src/sim/hetzner.js';
+import { HetznerServers, toServerInfo, type OperationStatus } from '../../src/providers/hetzner-servers.js';
+import { generateEd25519KeyPair } from '../../src/host/keys.js';
+
+/** The live suites run only when asked: the same switch as the simulator's live conformance check. */
+const LIVE_HETZNER = process.env.LIVCHAT_LIVE_HETZNER === '1' && Boolean(process.env.HCLOUD_TOKEN);
 
 const TOKEN = 'client-test-token-abcdef';
 const T0 = Date.UTC(2026, 2, 1, 12, 0, 0);
@@ -314,5 +320,219 @@ describe('HetznerClient', () => {
     expect(err).toMatchObject({ name: 'DomainError', code: 'Unavailable' });
     expect(err.message).toContain('ECONNREFUSED');
     expect(statuses).toEqual([0, 0, 0]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The Server port's contract: the Hetzner client driven through the domain port (HetznerServers), like the Server
+// controller drives it. Always against the simulator; against the live API with LIVCHAT_LIVE_HETZNER=1 and
+// HCLOUD_TOKEN (it then creates and deletes one small server and one SSH key, labelled with the run id).
+
+/** PortTarget is one backend the port contract runs against. */
+interface PortTarget {
+  kind: 'sim' | 'live';
+  port(opts?: { token?: string }): HetznerServers;
+  /** The raw client, for cleanup only. */
+  client: HetznerClient;
+  /** pass lets time go by while an operation runs: the simulator's clock moves, the live API is waited for. */
+  pass(ms: number): Promise<void>;
+  location: string;
+  serverType: string;
+  bigger: string;
+  image: string;
+  sim?: { server: SimServer; service: HetznerSim };
+  close(): Promise<void>;
+}
+
+function runServerPortContract(kind: 'sim' | 'live', makeTarget: () => Promise<PortTarget>): void {
+  const run = randomBytes(3).toString('hex');
+  const label = { 'livchat.ai/contract': `run-${run}` };
+  let t: PortTarget;
+  let port: HetznerServers;
+  const keyIds: number[] = [];
+
+  /** settleOps polls operations (at the provider's pace) until none runs; bounded in polls, never in wall time. */
+  async function settleOps(ids: number[], maxPolls = 400): Promise<OperationStatus[]> {
+    for (let n = 0; n < maxPolls; n++) {
+      const st = await port.operations(ids);
+      const running = st.filter((o) => o.state === 'running');
+      if (!running.length) return st;
+      for (const o of running) {
+        expect(o.pollAfterMs).toBeGreaterThanOrEqual(250);
+        expect(o.pollAfterMs).toBeLessThanOrEqual(10_000);
+      }
+      await t.pass(Math.min(...running.map((o) => o.pollAfterMs ?? 2000)));
+    }
+    throw new Error(`operations ${ids.join(', ')} still running after ${maxPolls} polls`);
+  }
+
+  beforeAll(async () => { t = await makeTarget(); port = t.port(); });
+
+  afterAll(async () => {
+    // Live runs must leave the project as they found it: unprotect and delete what this run created.
+    for (const s of await port.list(label).catch(() => [])) {
+      await port.setProtection(s.id, false).then((o) => settleOps([o.id])).catch(() => undefined);
+      await port.delete(s.id).then((o) => settleOps([o.id])).catch(() => undefined);
+    }
+    for (const id of keyIds) await t.client.deleteSshKey(id).catch(() => undefined);
+    await t?.close();
+  });
+
+  it('reads servers by exact selector, a missing server, and server types in domain terms', async () => {
+    expect(await port.list(label)).toEqual([]);
+    expect(await port.get(987_654_321)).toBeUndefined();
+    const type = await port.serverType(t.serverType);
+    expect(type).toMatchObject({ name: t.serverType, architecture: 'x86', deprecated: expect.any(Boolean) });
+    expect(type!.diskGb).toBeGreaterThan(0);
+    expect(type!.memoryGb).toBeGreaterThan(0);
+    expect(type!.locations?.some((l) => l.name === t.location)).toBe(true);
+    expect(await port.serverType(`no-such-type-${run}`)).toBeUndefined();
+  });
+
+  it('refuses a selector value that would add terms, as Invalid, before any request', async () => {
+    const before = t.sim?.server.requests().total;
+    for (const bad of ['a,b', 'x in (y)', '', '!x']) {
+      const err = await port.list({ 'livchat.ai/instance': bad }).catch((e: unknown) => e);
+      expect(err, bad).toBeInstanceOf(DomainError);
+      expect(err).toMatchObject({ code: 'Invalid' });
+    }
+    if (t.sim) expect(t.sim.server.requests().total).toBe(before);
+  });
+
+  it('registers an SSH key and finds it by its exact fingerprint; a duplicate is Conflict', async () => {
+    const publicKey = generateEd25519KeyPair(`lc-${run}`).publicKey;
+    const key = await port.createSshKey({ name: `lc-contract-${run}`, publicKey, labels: label });
+    keyIds.push(key.id);
+    expect(key).toMatchObject({ name: `lc-contract-${run}`, fingerprint: fingerprintMd5(publicKey), labels: label });
+    expect(await port.findSshKey(fingerprintMd5(publicKey))).toEqual(key);
+    expect(await port.findSshKey(fingerprintMd5(generateEd25519KeyPair('other').publicKey))).toBeUndefined();
+    const dup = await port.createSshKey({ name: `lc-contract-${run}-2`, publicKey, labels: label }).catch((e: unknown) => e);
+    expect(dup).toBeInstanceOf(DomainError);
+    expect(dup).toMatchObject({ code: 'Conflict' });
+  });
+
+  it('runs a server through its life: create, labels, power, resize keeping the disk, protection, delete', async () => {
+    const keyId = keyIds[0] ?? (await port.createSshKey({ name: `lc-contract-${run}-s`, publicKey: generateEd25519KeyPair('s').publicKey, labels: label })).id;
+    if (!keyIds.includes(keyId)) keyIds.push(keyId);
+    const name = `lc-contract-${run}`;
+    const created = await port.create({ name, serverType: t.serverType, image: t.image, location: t.location, sshKeyIds: [keyId], labels: label, userData: '#cloud-config\n{}\n' });
+    expect(created.server).toMatchObject({ name, serverType: t.serverType, location: t.location, labels: label, architecture: 'x86' });
+    expect(created.operations.length).toBeGreaterThanOrEqual(1);
+    expect((await settleOps(created.operations.map((o) => o.id))).map((o) => o.state)).toEqual(created.operations.map(() => 'success'));
+    const id = created.server.id;
+    const running = (await port.get(id))!;
+    expect(running).toMatchObject({ id, status: 'running', image: t.image, protection: { delete: false, rebuild: false } });
+    expect(running.ipv4).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(running.ipv6).toMatch(/::1$/);
+    // Exact selectors: the run's label finds it, a prefix of the value does not.
+    expect((await port.list(label)).map((s) => s.id)).toEqual([id]);
+    expect(await port.list({ 'livchat.ai/contract': `run-${run.slice(0, 4)}` })).toEqual([]);
+
+    const relabelled = await port.setLabels(id, { ...label, role: 'contract' });
+    expect(relabelled.labels).toEqual({ ...label, role: 'contract' });
+
+    // A type change needs the server off: the port says so with a fact, not a string.
+    const notOff = await port.resize(id, t.bigger, { keepDisk: true }).catch((e: unknown) => e);
+    expect(notOff).toBeInstanceOf(DomainError);
+    expect(notOff).toMatchObject({ code: 'Locked', fact: 'NotStopped' });
+
+    expect((await settleOps([(await port.shutdown(id)).id]))[0]!.state).toBe('success');
+    await settleOps([(await port.powerOff(id)).id]);
+    expect((await port.get(id))!.status).toBe('off');
+    await settleOps([(await port.resize(id, t.bigger, { keepDisk: true })).id]);
+    const resized = (await port.get(id))!;
+    expect(resized).toMatchObject({ serverType: t.bigger, status: 'off', diskGb: running.diskGb });
+    await settleOps([(await port.powerOn(id)).id]);
+    expect((await port.get(id))!.status).toBe('running');
+
+    await settleOps([(await port.setProtection(id, true)).id]);
+    expect((await port.get(id))!.protection).toEqual({ delete: true, rebuild: true });
+    const protectedDelete = await port.delete(id).catch((e: unknown) => e);
+    expect(protectedDelete).toMatchObject({ name: 'DomainError', code: 'Locked' });
+    await settleOps([(await port.setProtection(id, false)).id]);
+    await settleOps([(await port.delete(id)).id]);
+    expect(await port.get(id)).toBeUndefined();
+    expect(await port.list(label)).toEqual([]);
+  }, 900_000);
+
+  it('maps a bad token to Unauthorized scoped to the token, without leaking it', async () => {
+    const secret = `bad-${randomBytes(12).toString('hex')}`;
+    const err = await t.port({ token: secret }).list(label).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ code: 'Unauthorized', scope: 'hetzner-token' });
+    expect(`${String(err)} ${(err as Error).stack} ${JSON.stringify(err)}`).not.toContain(secret);
+  });
+
+  describe.skipIf(kind !== 'sim')('simulator-only checks', () => {
+    it('reads up to 25 operations per request; ids the API does not know are absent', async () => {
+      const ids: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        const c = await port.create({ name: `ops-${run}-${i}`, serverType: t.serverType, image: t.image, location: t.location, sshKeyIds: [], labels: label, userData: '' });
+        ids.push(...c.operations.map((o) => o.id));
+      }
+      expect(ids).toHaveLength(30);
+      t.sim!.server.resetCounters();
+      expect((await port.operations(ids.slice(0, 25))).map((o) => o.id)).toEqual(ids.slice(0, 25));
+      expect(t.sim!.server.requests().byRoute['GET /v1/actions']).toBe(1);
+      expect((await port.operations([...ids, 999_999])).map((o) => o.id)).toEqual(ids);
+      expect(t.sim!.server.requests().byRoute['GET /v1/actions']).toBe(3);
+      expect(await port.operations([])).toEqual([]);
+      expect(t.sim!.server.requests().byRoute['GET /v1/actions']).toBe(3);
+      await settleOps(ids);
+    });
+
+    it('reports a failed operation as error with a DomainError of fact ActionFailed', async () => {
+      t.sim!.service.failNext('create_server', 'disk on fire');
+      const c = await port.create({ name: `doomed-${run}`, serverType: t.serverType, image: t.image, location: t.location, sshKeyIds: [], labels: label, userData: '' });
+      const [create] = await settleOps(c.operations.map((o) => o.id));
+      expect(create).toMatchObject({ state: 'error' });
+      expect(create!.error).toBeInstanceOf(DomainError);
+      expect(create!.error).toMatchObject({ code: 'Unavailable', fact: 'ActionFailed' });
+      expect(create!.error!.message).toContain('disk on fire');
+    });
+
+    it('maps a sold-out type to Unavailable with fact NoCapacity, and the legacy datacenter location', async () => {
+      t.sim!.service.setCapacity({ location: t.location, serverType: t.serverType, available: false });
+      const err = await port.create({ name: `cap-${run}`, serverType: t.serverType, image: t.image, location: t.location, sshKeyIds: [], labels: {}, userData: '' }).catch((e: unknown) => e);
+      t.sim!.service.setCapacity({ location: t.location, serverType: t.serverType, available: true });
+      expect(err).toMatchObject({ name: 'DomainError', code: 'Unavailable', fact: 'NoCapacity' });
+      const wire = (await t.client.listServers())[0]!;
+      const { location, ...legacy } = wire;
+      expect(toServerInfo({ ...legacy, datacenter: { id: 1, name: 'fsn1-dc14', location: { ...location!, name: 'fsn1' } } }).location).toBe('fsn1');
+    });
+  });
+}
+
+async function simPortTarget(): Promise<PortTarget> {
+  const env = await setup();
+  const make = (token = TOKEN) => new HetznerClient({ token, endpoint: env.server.baseUrl('hetzner'), clock: env.clock, random: () => 0.5 });
+  return {
+    kind: 'sim', client: env.client, location: 'nbg1', serverType: 'cx23', bigger: 'cx33', image: 'ubuntu-24.04',
+    sim: { server: env.server, service: env.sim },
+    port: (opts = {}) => new HetznerServers(make(opts.token), { clock: env.clock }),
+    pass: async (ms) => { env.clock.advance(ms); },
+    // The per-test afterEach closes the server; the suite's own one outlives it.
+    close: async () => { await env.server.close().catch(() => undefined); },
+  };
+}
+
+describe('Server port contract: simulator', () => {
+  // This describe's target outlives the afterEach cleanup of the client tests above.
+  runServerPortContract('sim', async () => {
+    const t = await simPortTarget();
+    envs.splice(envs.findIndex((e) => e.server === t.sim!.server), 1);
+    return t;
+  });
+});
+
+describe.skipIf(!LIVE_HETZNER)('Server port contract: live Hetzner API', () => {
+  runServerPortContract('live', async () => {
+    const make = (token = process.env.HCLOUD_TOKEN!) => new HetznerClient({ token });
+    return {
+      kind: 'live', client: make(), location: 'nbg1', serverType: 'cx23', bigger: 'cx33', image: 'ubuntu-24.04',
+      port: (opts = {}) => new HetznerServers(make(opts.token)),
+      pass: (ms) => realClock.sleep(ms),
+      close: async () => undefined,
+    };
   });
 });

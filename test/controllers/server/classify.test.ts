@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { labelSelector } from '../../../controllers/server/classify.js';
 import { resizeProblem } from '../../../controllers/server/resize.js';
 import { matchesSelector, parseSelector } from '../../../src/sim/hetzner-labels.js';
-import type { Server, ServerType } from '../../../src/providers/hetzner-types.js';
+import type { ServerInfo, ServerTypeInfo } from '../../../controllers/server/port.js';
 
 describe('labelSelector', () => {
   it('builds exact terms that never match a name with the same prefix', () => {
@@ -28,11 +28,14 @@ describe('labelSelector', () => {
 });
 
 describe('resizeProblem', () => {
-  const type = (name: string, disk: number, extra: Partial<ServerType> = {}): ServerType => ({
-    id: 1, name, description: name, cores: 2, memory: 4, disk, cpu_type: 'shared', architecture: 'x86', deprecated: false,
-    locations: [{ id: 2, name: 'nbg1', available: true }], ...extra,
+  const type = (name: string, disk: number, extra: Partial<ServerTypeInfo> = {}): ServerTypeInfo => ({
+    name, cores: 2, memoryGb: 4, diskGb: disk, architecture: 'x86', deprecated: false,
+    locations: [{ name: 'nbg1', available: true }], ...extra,
   });
-  const server = (t: ServerType, disk = t.disk) => ({ server_type: t, primary_disk_size: disk, location: { name: 'nbg1' } }) as unknown as Server;
+  const server = (t: ServerTypeInfo, disk = t.diskGb): ServerInfo => ({
+    id: 1, name: 's', status: 'running', ipv4: undefined, ipv6: undefined, location: 'nbg1', serverType: t.name, architecture: t.architecture,
+    image: 'ubuntu-24.04', labels: {}, protection: { delete: true, rebuild: true }, diskGb: disk,
+  });
 
   it('allows a bigger type, and a smaller one that still holds the current disk', () => {
     expect(resizeProblem(server(type('cx23', 40)), 'cx33', type('cx33', 80))).toBeUndefined();
@@ -44,7 +47,7 @@ describe('resizeProblem', () => {
     expect(resizeProblem(s, 'cx23', type('cx23', 40))).toMatchObject({ kind: 'never', reason: 'DiskTooSmall' });
     expect(resizeProblem(s, 'cax21', type('cax21', 80, { architecture: 'arm' }))).toMatchObject({ kind: 'never', reason: 'InvalidServerType' });
     expect(resizeProblem(s, 'nope', undefined)).toMatchObject({ kind: 'never', reason: 'UnknownServerType' });
-    expect(resizeProblem(s, 'cpx99', type('cpx99', 160, { locations: [{ id: 4, name: 'ash', available: true }] }))).toMatchObject({ reason: 'UnsupportedLocation' });
-    expect(resizeProblem(s, 'cx43', type('cx43', 160, { locations: [{ id: 2, name: 'nbg1', available: false }] }))).toMatchObject({ kind: 'unavailable' });
+    expect(resizeProblem(s, 'cpx99', type('cpx99', 160, { locations: [{ name: 'ash', available: true }] }))).toMatchObject({ reason: 'UnsupportedLocation' });
+    expect(resizeProblem(s, 'cx43', type('cx43', 160, { locations: [{ name: 'nbg1', available: false }] }))).toMatchObject({ kind: 'unavailable' });
   });
 });
