@@ -17,7 +17,7 @@ import { resolveEndpoints, type CloudMode, type Endpoints } from './credentials.
 import { buildProviders } from './providers.js';
 import { InstanceLease, holderId } from './lease.js';
 import { KINDS, portainerTokenName, simulatedZones, type KindDeps } from '../../controllers/index.js';
-import { portainerAccess } from './portainer.js';
+import { portainerAccess, tunnels } from './portainer.js';
 import { createAppProbe } from '../providers/app-probe.js';
 import { embeddedWorld, remoteWorld, simulatedAppProbe } from '../sim/app-probe.js';
 import type { CloudflareSim } from '../sim/cloudflare.js';
@@ -137,7 +137,10 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   });
   // A running `livchat simulate` serves Portainer at <url>/portainer, like the embedded one.
   const portainerUrl = simWorld?.portainerUrl ?? (o.cloud.mode === 'sim' ? `${o.cloud.url.replace(/\/+$/, '')}/portainer` : undefined);
-  const portainer = portainerAccess({ ...(portainerUrl ? { simulatedUrl: portainerUrl } : {}), token: (server) => vault.get(portainerTokenName(server)), clock, metrics });
+  const portainer = portainerAccess({
+    ...(portainerUrl ? { simulatedUrl: portainerUrl } : { tunnel: tunnels(identity) }),
+    token: (server) => vault.get(portainerTokenName(server)), clock, metrics,
+  });
   // Simulated servers are checked against the simulated zones and edge; real ones from outside, through public resolvers.
   const probe = simWorld ? simulatedAppProbe(embeddedWorld(simWorld)) : o.cloud.mode === 'sim' ? simulatedAppProbe(remoteWorld(o.cloud.url)) : createAppProbe();
   const deps = (kind: string): KindDeps => ({

@@ -7,6 +7,9 @@ import { PortainerClient } from '../providers/portainer.js';
 import { TokenBucket } from '../providers/limiter.js';
 import { PORTAINER_DEFAULT_LIMIT } from '../providers/portainer.js';
 import { PORTAINER_PORT } from '../host/infra-versions.js';
+import { TunnelAgent } from '../host/tunnel.js';
+import { connectPinned } from '../host/ssh.js';
+import type { Identity } from './identity.js';
 
 /** PortainerServer names one server as the AppDeployment and Server kinds know it. */
 export interface PortainerServer { name: string; id: number; ipv4: string; endpointId?: number }
@@ -62,5 +65,26 @@ export function portainerAccess(o: PortainerAccessOptions) {
       const env = await anon.withApiKey(token).environment();
       return { token, endpointId: env.endpointId, swarmId: env.swarmId, version: status.version };
     },
+  };
+}
+
+/** tunnels returns one TunnelAgent per server (one SSH session each), logging in as root with the daemon's key and the pinned host key. */
+export function tunnels(identity: Identity): (server: PortainerServer) => Agent {
+  const agents = new Map<string, { ip: string; agent: TunnelAgent }>();
+  return (server) => {
+    const cur = agents.get(server.name);
+    if (cur && cur.ip === server.ipv4) return cur.agent;
+    cur?.agent.destroy();
+    const agent = new TunnelAgent({
+      targetPort: PORTAINER_PORT,
+      connect: async () => {
+        const hostKey = identity.serverDeps.hostKeys.pinned(server.name);
+        // Never trust on first use: without a pin there is no tunnel (the Server's setup pins the key first).
+        if (!hostKey) throw new TerminalError('HostKeyUnknown', `no pinned SSH host key for ${server.name}; the tunnel to Portainer waits for the Server's setup`);
+        return connectPinned({ host: server.ipv4, port: 22, username: 'root', privateKey: identity.get().privateKey, expectedHostKey: hostKey });
+      },
+    });
+    agents.set(server.name, { ip: server.ipv4, agent });
+    return agent;
   };
 }

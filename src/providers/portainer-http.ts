@@ -2,7 +2,7 @@
 import type { Agent } from 'node:http';
 import fetch from 'node-fetch';
 import type { Clock } from '../engine/clock.js';
-import type { DomainError } from '../engine/errors.js';
+import { DomainError } from '../engine/errors.js';
 import type { TokenBucket } from './limiter.js';
 import { classifyPortainer, parseRetryAfter, type PortainerFailure } from './portainer-errors.js';
 
@@ -42,6 +42,8 @@ export interface CallSpec {
 export interface CallResult { status: number; headers: Headers; body: Buffer }
 
 const GATEWAY = new Set([502, 503, 504]);
+/** Tunnel failures that mean the server's identity is wrong, not that it is down. */
+const HOST_KEY_FAILURES = new Set(['HostKeyMismatch', 'HostKeyNotApproved', 'HostKeyUnknown']);
 
 /** PortainerTransport performs one logical request and turns every failure into a classified DomainError. */
 export class PortainerTransport {
@@ -63,7 +65,14 @@ export class PortainerTransport {
         this.o.onRequest?.(spec.op, 0);
         if (spec.signal?.aborted) throw spec.signal.reason;
         const e = err as { name?: string; code?: string; cause?: { code?: string }; message?: string };
-        const reason = e.name === 'AbortError' || e.name === 'TimeoutError' ? 'request timed out' : (e.code ?? e.cause?.code ?? 'network error');
+        // The SSH tunnel marks its own failures (ELIVCHAT_<reason>); node-fetch keeps only their code and message.
+        const tunnel = /^ELIVCHAT_(\w+)$/.exec(e.code ?? '')?.[1];
+        const why = (e.message ?? '').replace(/^request to \S+ failed, reason: /, '');
+        if (tunnel && HOST_KEY_FAILURES.has(tunnel)) {
+          // The server is not the one whose key is pinned: nothing is sent, and retrying cannot help.
+          throw new DomainError('Unauthorized', `portainer ${spec.op}: ${why}`, { provider: 'portainer', status: 0, code: tunnel, message: why }, { scope: `ssh-host-key:${this.o.baseUrl}` });
+        }
+        const reason = tunnel ? why : e.name === 'AbortError' || e.name === 'TimeoutError' ? 'request timed out' : (e.code ?? e.cause?.code ?? 'network error');
         // Only reads are retried: a write whose reply was lost may have happened.
         if (spec.method === 'GET' && attempt < this.o.maxRetries) { await this.o.clock.sleep(this.#backoff(attempt), spec.signal); continue; }
         throw this.#fail(spec, { status: 0, message: `${reason}${spec.method === 'GET' ? '' : ' (outcome unknown, not retried)'}` }, secrets);
