@@ -9,6 +9,7 @@
 // That holds for the simulator's fixed windows (opening at the token's first request) and for a sliding window alike.
 // The smoother bound (R − L) / L × W is what a token-bucket server (refilling L/W per second) would allow; against a
 // window-counting server it is unreachable whenever R − L is not a multiple of L, so it is printed for reference only.
+import { SecretRegistry } from '../src/obs/redact.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,7 @@ async function main(): Promise<number> {
   const io = {
     stdout: { write: (s: string) => { out += s; return true; } },
     stderr: { write: (s: string) => { err += s; return true; } },
-    stdin: Readable.from([]),
+    stdin: Readable.from([]), secrets: new SecretRegistry(),
     env: { HOME: work, LIVCHAT_CLOUDFLARE_RATE_LIMIT: `${LIMIT}/${WINDOW_S}` },
     cwd: work,
   };

@@ -3,6 +3,7 @@
 // Scenario: 20 Servers, each with a `dns` block (so 20 owned DNSRecords), applied with `livchat apply --sim` against a
 // simulator whose Hetzner actions take the default 2 s. Then a forced resync of everything (a second apply) is
 // counted from the simulator's /_sim/requests: it must make zero writes.
+import { SecretRegistry } from '../src/obs/redact.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ async function apply(dir: string, stateDir: string, simUrl: string): Promise<{ c
   const sink = { write: () => true };
   const t0 = performance.now();
   const code = await runCli(['--state-dir', stateDir, '--log-level', 'error', 'apply', '--sim', simUrl, '--timeout', '10m', dir], {
-    stdout: sink, stderr: sink, stdin: Readable.from([]), env: { HOME: tmpdir() }, cwd: dir,
+    stdout: sink, stderr: sink, stdin: Readable.from([]), secrets: new SecretRegistry(), env: { HOME: tmpdir() }, cwd: dir,
   });
   return { code, ms: performance.now() - t0 };
 }

@@ -24,4 +24,7 @@ export const APP_REASONS: ReasonCatalog = {
   Deleting: { needsHuman: false, description: 'the stack is being removed' },
   Deleted: { needsHuman: false, description: 'the stack is gone' },
   Orphaned: { needsHuman: false, description: 'the stack keeps running without livchat' },
+  TunnelTimeout: { needsHuman: false, description: 'no SSH channel to Portainer in time; retried' },
+  TunnelRefused: { needsHuman: false, description: 'the server refused an SSH channel to Portainer; retried on a new session' },
+  HostKeyUnknown: { needsHuman: true, description: 'no pinned host key for the server, so no tunnel to its Portainer' },
 };

@@ -1,5 +1,6 @@
 // The CLI's view of the outside world, injected so commands run in tests without touching the process.
 import type { Readable, Writable } from 'node:stream';
+import type { SecretRegistry } from '../obs/redact.js';
 
 /** CliIO carries streams, environment, working directory and the signal source of one CLI run. */
 export interface CliIO {
@@ -8,6 +9,8 @@ export interface CliIO {
   stdin: Readable;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Every secret value this run knows, for scrubbing all output (one registry per CLI run, injected). */
+  secrets: SecretRegistry;
   /** Process signals (SIGTERM, SIGINT, SIGHUP) for the daemon; tests pass their own emitter. */
   signals?: { on(sig: string, fn: () => void): unknown; off(sig: string, fn: () => void): unknown };
 }

@@ -2,6 +2,7 @@
 // The `livchat` entrypoint: the only place in the project that exits the process.
 import { runCli } from './program.js';
 import { quietOnEpipe } from './io.js';
+import { SecretRegistry } from '../obs/redact.js';
 
 // `livchat validate | head -1`: a reader that went away is not an error worth a stack trace.
 const gone = quietOnEpipe([process.stdout, process.stderr]);
@@ -11,6 +12,7 @@ const code = await runCli(process.argv.slice(2), {
   stdin: process.stdin,
   env: process.env,
   cwd: process.cwd(),
+  secrets: new SecretRegistry(),
   signals: process,
 });
 process.exitCode = code;

@@ -7,6 +7,7 @@ import type { KindSettings, Reconciler } from '../engine/reconciler.js';
 import { StatusStore, ensureStateDir } from '../store/status-store.js';
 import { Vault } from '../store/vault.js';
 import { createLogger, type Logger } from '../obs/log.js';
+import { SecretRegistry } from '../obs/redact.js';
 import { createMetrics, type Metrics } from '../obs/metrics.js';
 import { DesiredStore, type LoadReport } from '../source/desired-store.js';
 import { resolveInstance } from '../config.js';
@@ -56,6 +57,8 @@ export interface RuntimeOptions {
   removalGraceMs?: number | Record<string, number>;
   /** plan: read persisted last good objects and removal marks, never write them. */
   readOnly?: boolean;
+  /** The secret registry of this run (the CLI's); a fresh one by default. */
+  secrets?: SecretRegistry;
 }
 
 /** parseRemovalGrace reads "Kind=duration,…" (e.g. LIVCHAT_REMOVAL_GRACE); a bad entry is an error, not ignored. */
@@ -77,6 +80,8 @@ export interface Runtime {
   readonly store: StatusStore;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Every secret this runtime knows: scrub any output with it. */
+  readonly secrets: SecretRegistry;
   readonly instance: string;
   readonly endpoints: Endpoints;
   readonly sim: SimServer | undefined;
@@ -104,9 +109,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   ensureStateDir(o.stateDir);
   const instance = resolveInstance(o.stateDir, o.instance, { rename: o.renameInstance === true });
 
-  const log = createLogger({ level: o.logLevel ?? 'info', ...(o.logFormat ? { format: o.logFormat } : {}), ...(o.logDestination ? { destination: o.logDestination } : {}) });
+  // One registry per runtime: the vault registers every value, and the logger, status store and API views scrub through it.
+  const secrets = o.secrets ?? new SecretRegistry();
+  const log = createLogger({ secrets, level: o.logLevel ?? 'info', ...(o.logFormat ? { format: o.logFormat } : {}), ...(o.logDestination ? { destination: o.logDestination } : {}) });
   const metrics = createMetrics();
-  const vault = await Vault.open({ stateDir: o.stateDir, env: o.env });
+  const vault = await Vault.open({ stateDir: o.stateDir, env: o.env, secrets });
   const lastGood = new LastGoodStore(o.stateDir);
   const desired = new DesiredStore(o.dir, { lastGood: o.readOnly ? lastGood.readOnly() : lastGood });
   let lastLoad = desired.loadAll();
@@ -126,7 +133,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     simWorld = { cloudflare: started.cloudflare, portainer: started.portainer, portainerUrl: started.urls.portainer };
     log.info({ url: simUrl }, 'embedded simulated cloud started (loopback only)');
   }
-  const endpoints = resolveEndpoints(o.cloud, vault, o.env, simUrl);
+  const endpoints = resolveEndpoints(o.cloud, vault, o.env, secrets, simUrl);
   const providers = buildProviders(endpoints, metrics, clock, o.env);
   const identity = loadIdentity(vault, instance);
   const host = buildHostSetup({
@@ -152,6 +159,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   });
   const reconcilers: Reconciler[] = KINDS.map((k) => k.create(deps(k.kind)));
   const store = new StatusStore(o.stateDir, {
+    secrets,
     clock,
     // Disk full or read-only: logged once per episode, counted every time, and shown by /readyz.
     onWriteFailed: (err, key, first) => {
@@ -178,7 +186,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   manager.recomputeHold();
   const lease = new InstanceLease({ port: providers.lease, instance, holder: () => holderId(o.stateDir), clock });
   return {
-    manager, reconcilers, desired, store, log, metrics, instance, endpoints, sim, lease,
+    manager, reconcilers, desired, store, log, metrics, secrets, instance, endpoints, sim, lease,
     get lastLoad() { return lastLoad; },
     load() {
       lastLoad = desired.loadAll();
@@ -197,7 +205,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     heldDeletions: () => manager.heldDeletions(),
     confirmDeletions: (keys) => manager.confirmDeletions(keys),
     reloadCredentials: () => {
-      const changed = providers.update(resolveEndpoints(o.cloud, vault, o.env, simUrl));
+      const changed = providers.update(resolveEndpoints(o.cloud, vault, o.env, secrets, simUrl));
       // Also with an unchanged token: its permissions may have been fixed in the provider's dashboard.
       providers.resetBreakers();
       return changed;

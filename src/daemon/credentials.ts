@@ -1,6 +1,6 @@
 // Provider credentials and endpoints: from the vault or the conventional environment variables, or the simulated cloud.
 import type { Vault } from '../store/vault.js';
-import { secrets } from '../obs/redact.js';
+import type { SecretRegistry } from '../obs/redact.js';
 
 /** CloudMode picks the real APIs, the embedded simulator, or a running `livchat simulate`. */
 export type CloudMode = { mode: 'real' } | { mode: 'simulate' } | { mode: 'sim'; url: string };
@@ -16,7 +16,7 @@ export const HETZNER_API = 'https://api.hetzner.cloud/v1';
 export const CLOUDFLARE_API = 'https://api.cloudflare.com/client/v4';
 
 /** resolveEndpoints applies vault → environment for tokens, and the cloud mode for URLs. */
-export function resolveEndpoints(mode: CloudMode, vault: Vault, env: NodeJS.ProcessEnv, simUrl?: string, simToken?: string): Endpoints {
+export function resolveEndpoints(mode: CloudMode, vault: Vault, env: NodeJS.ProcessEnv, secrets: SecretRegistry, simUrl?: string, simToken?: string): Endpoints {
   const hToken = vault.get('hetzner-token') ?? env.HCLOUD_TOKEN;
   const cToken = vault.get('cloudflare-token') ?? env.CLOUDFLARE_API_TOKEN;
   for (const t of [hToken, cToken, simToken]) if (t) secrets.register(t);

@@ -68,6 +68,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     ready: () => rt.lastLoad.applied !== undefined && manager.ready,
     metrics: async () => ({ contentType: rt.metrics.contentType, body: await rt.metrics.text() }),
     objects: () => rt.store.list(),
+    secrets: rt.secrets,
     heldDeletions: () => rt.heldDeletions(),
     confirmDeletions: (keys) => rt.confirmDeletions(keys),
     enqueueNow: (key) => ops.enqueueNow(key),

@@ -5,10 +5,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { isLoopback } from '../net/loopback.js';
 import type { ObjectState } from '../store/status-store.js';
 import { toApiObject, toList } from '../store/object-view.js';
+import type { SecretRegistry } from '../obs/redact.js';
 import { parseKey } from '../engine/types.js';
 import { kinds } from '../crd/index.js';
 
 export interface HttpOptions {
+  /** The runtime's registry: API views are scrubbed with it. */
+  secrets?: SecretRegistry;
   host: string;
   port: number;
   /** Bearer token required on every route except /healthz; mandatory off loopback. */
@@ -97,14 +100,14 @@ async function route(opts: HttpOptions, req: IncomingMessage, res: ServerRespons
       res.end(m.body);
       return;
     }
-    if (path === '/api/v1/objects') return send(res, 200, toList(opts.objects()));
+    if (path === '/api/v1/objects') return send(res, 200, toList(opts.objects(), opts.secrets));
     if (path === '/api/v1/deletions/held' && opts.heldDeletions) return send(res, 200, { held: opts.heldDeletions() });
     const m = /^\/api\/v1\/objects\/([A-Za-z]+)(?:\/([a-z0-9](?:[-a-z0-9.]*[a-z0-9])?))?$/.exec(path);
     if (m) {
       const items = opts.objects().filter((s) => parseKey(s.key).kind.toLowerCase() === m[1]!.toLowerCase());
-      if (!m[2]) return send(res, 200, toList(items));
+      if (!m[2]) return send(res, 200, toList(items, opts.secrets));
       const one = items.find((s) => parseKey(s.key).name === m[2]);
-      return one ? send(res, 200, toApiObject(one)) : send(res, 404, { error: `${m[1]}/${m[2]} not found` });
+      return one ? send(res, 200, toApiObject(one, opts.secrets)) : send(res, 404, { error: `${m[1]}/${m[2]} not found` });
     }
     return send(res, 404, { error: 'not found' });
   } catch (err) {

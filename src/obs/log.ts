@@ -1,7 +1,7 @@
 // Structured logging on pino: redacted fields, every output line scrubbed of registered secrets, optional pretty output.
 import { pino, stdSerializers, stdTimeFunctions, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import { secrets as defaultSecrets, REDACTED, type SecretRegistry } from './redact.js';
+import { REDACTED, SecretRegistry } from './redact.js';
 
 /** Logger is a pino logger; use `log.child({ controller, key })` for per-controller and per-object context. */
 export type Logger = PinoLogger;
@@ -30,7 +30,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const destination = opts.destination ?? process.stdout;
   const isTty = (destination as { isTTY?: boolean }).isTTY === true;
   const format = opts.format ?? (isTty ? 'pretty' : 'json');
-  const stream = new ScrubbingStream(destination, opts.secrets ?? defaultSecrets, format === 'pretty', isTty);
+  const stream = new ScrubbingStream(destination, opts.secrets ?? new SecretRegistry(), format === 'pretty', isTty);
   return pino(
     {
       level: opts.level ?? 'info',

@@ -109,18 +109,13 @@ export class SecretRegistry {
   }
 }
 
-/** The process-wide registry: the vault registers every secret here and the logger scrubs through it. */
-export const secrets = new SecretRegistry();
-
 /**
  * scrubProvider deep-scrubs a value that came from a provider (error message, fields, codes, request ids, headers)
  * at the point it enters the program: registered secrets, credential shapes, and `extra` values (the token in use).
  */
 export function scrubProvider<T>(value: T, ...extra: Array<string | undefined>): T {
-  const out = secrets.scrubDeep(value);
-  const local = extra.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET_LENGTH);
-  if (local.length === 0) return out;
+  // The credentials in use and every credential shape go here; registered secrets are scrubbed again at every output.
   const reg = new SecretRegistry();
-  for (const v of local) reg.register(v);
-  return reg.scrubDeep(out);
+  for (const v of extra) if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH) reg.register(v);
+  return reg.scrubDeep(value);
 }

@@ -2,6 +2,7 @@
 import type { ConfirmResult } from '../engine/prune-guard.js';
 import type { ObjectState } from '../store/status-store.js';
 import { toList, type ApiObject } from '../store/object-view.js';
+import type { SecretRegistry } from '../obs/redact.js';
 import { parseKey } from '../engine/types.js';
 
 /** DaemonOps is what the CLI, the HTTP API and later MCP ask of a running daemon. */
@@ -18,6 +19,7 @@ export interface DaemonOps {
 /** The runtime parts localOps uses (the composition root's Runtime has them). */
 export interface OpsRuntime {
   store: { list(): ObjectState[] };
+  secrets: SecretRegistry;
   manager: { enqueue(key: string): void; handles(key: string): boolean };
   heldDeletions(): string[];
   confirmDeletions(keys: readonly string[]): ConfirmResult;
@@ -26,7 +28,7 @@ export interface OpsRuntime {
 /** localOps serves the ops from inside the daemon. */
 export function localOps(rt: OpsRuntime): DaemonOps {
   return {
-    objects: async () => toList(rt.store.list()).items,
+    objects: async () => toList(rt.store.list(), rt.secrets).items,
     enqueueNow: async (key) => {
       if (!rt.manager.handles(key)) return false;
       rt.manager.enqueue(key);

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { readAllStates, type ObjectState } from '../store/status-store.js';
 import { toApiObject } from '../store/object-view.js';
+import type { SecretRegistry } from '../obs/redact.js';
 import { getCondition } from '../engine/conditions.js';
 import { parseKey } from '../engine/types.js';
 import type { Clock } from '../engine/clock.js';
@@ -20,9 +21,9 @@ export function getObjects(stateDir: string, kind?: string, name?: string): Obje
 }
 
 /** describeObject returns one state and its API view (scrubbed), or undefined when it is unknown. */
-export function describeObject(stateDir: string, kind: string, name: string): { state: ObjectState; object: ReturnType<typeof toApiObject> } | undefined {
+export function describeObject(stateDir: string, kind: string, name: string, secrets: SecretRegistry): { state: ObjectState; object: ReturnType<typeof toApiObject> } | undefined {
   const [state] = getObjects(stateDir, kind, name);
-  return state ? { state, object: toApiObject(state) } : undefined;
+  return state ? { state, object: toApiObject(state, secrets) } : undefined;
 }
 
 export interface WaitSpec { kind: string; name: string; type: string; want: 'True' | 'False' | 'Unknown' | string; timeoutMs: number }

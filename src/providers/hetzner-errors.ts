@@ -51,9 +51,9 @@ export function vendorDetail(f: HetznerFailure): VendorDetail {
 }
 
 /** classifyFailure maps the final failure to a DomainError of the closed code set (with a ServerFact where the port documents one). */
-export function classifyFailure(failure: HetznerFailure): DomainError {
+export function classifyFailure(failure: HetznerFailure, token?: string): DomainError {
   // Code, fields and request id come from the API and may echo the token: scrubbed before anything reads them.
-  const f = scrubProvider(failure);
+  const f = scrubProvider(failure, token);
   const d = vendorDetail(f);
   const msg = describe(f);
   const e = (code: ErrorCode, opts: ConstructorParameters<typeof DomainError>[3] = {}) => new DomainError(code, msg, d, opts);

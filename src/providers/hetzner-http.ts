@@ -98,7 +98,7 @@ export class HetznerTransport {
         if (!limited) await this.o.clock.sleep(wait, spec.signal);
         continue;
       }
-      throw classifyFailure(failure);
+      throw classifyFailure(failure, this.o.token);
     }
   }
 

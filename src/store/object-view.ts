@@ -1,7 +1,7 @@
 // The API shape of an object (as `livchat get -o json` and /api/v1/objects show it), built from persisted state.
 import type { ObjectState } from './status-store.js';
 import { API_VERSION, parseKey } from '../engine/types.js';
-import { secrets } from '../obs/redact.js';
+import { SecretRegistry } from '../obs/redact.js';
 
 /** ApiObject is a Kubernetes-style object with spec and status. */
 export interface ApiObject {
@@ -13,7 +13,7 @@ export interface ApiObject {
 }
 
 /** toApiObject renders one object's state; every string passes the secret scrubber. */
-export function toApiObject(st: ObjectState): ApiObject {
+export function toApiObject(st: ObjectState, secrets: SecretRegistry = new SecretRegistry()): ApiObject {
   const { kind, name } = parseKey(st.key);
   const last = st.last;
   const metadata: Record<string, unknown> = {
@@ -44,6 +44,6 @@ export function toApiObject(st: ObjectState): ApiObject {
 }
 
 /** toList renders a Kubernetes-style List. */
-export function toList(states: ObjectState[]): { apiVersion: 'v1'; kind: 'List'; items: ApiObject[] } {
-  return { apiVersion: 'v1', kind: 'List', items: states.map(toApiObject) };
+export function toList(states: ObjectState[], secrets: SecretRegistry = new SecretRegistry()): { apiVersion: 'v1'; kind: 'List'; items: ApiObject[] } {
+  return { apiVersion: 'v1', kind: 'List', items: states.map((s) => toApiObject(s, secrets)) };
 }

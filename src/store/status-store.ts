@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { writeFileAtomic } from './atomic.js';
 import { realClock, type Clock } from '../engine/clock.js';
-import { secrets, type SecretRegistry } from '../obs/redact.js';
+import { SecretRegistry } from '../obs/redact.js';
 import type { ObjectState, StateStore } from '../engine/state.js';
 import { parseKey } from '../engine/types.js';
 
@@ -57,6 +57,7 @@ export class StatusStore implements StateStore {
   readonly #root: string;
   readonly #dir: string;
   readonly #o: StatusStoreOptions;
+  readonly #secrets: SecretRegistry;
   readonly #clock: Clock;
   readonly #states = new Map<string, ObjectState>();
   readonly #dirty = new Set<string>();
@@ -74,6 +75,7 @@ export class StatusStore implements StateStore {
     this.#root = stateDir;
     this.#dir = join(stateDir, 'objects');
     this.#o = opts;
+    this.#secrets = opts.secrets ?? new SecretRegistry();
     this.#clock = opts.clock ?? realClock;
   }
 
@@ -184,7 +186,7 @@ export class StatusStore implements StateStore {
     }
     const { internal, ...shown } = st;
     // internal is controller-private (host keys) and never shown; everything else is scrubbed on its way to disk.
-    const data = JSON.stringify({ ...(this.#o.secrets ?? secrets).scrubDeep(shown), internal });
+    const data = JSON.stringify({ ...this.#secrets.scrubDeep(shown), internal });
     try {
       (this.#o.writer ?? defaultWriter)(this.#file(key), data);
     } catch (err) {

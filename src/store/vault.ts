@@ -3,7 +3,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFileExclusive, writeFileAtomic } from './atomic.js';
-import { secrets as defaultSecrets, type SecretRegistry } from '../obs/redact.js';
+import { SecretRegistry } from '../obs/redact.js';
 
 const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const KEY_BYTES = 32;
@@ -86,7 +86,7 @@ export class Vault {
   /** open resolves the master key and authenticates every existing entry, so a wrong key or tampering fails early. */
   static async open(opts: VaultOptions): Promise<Vault> {
     const { key, info } = resolveMasterKey(opts.stateDir, opts.env ?? process.env);
-    const vault = new Vault(join(opts.stateDir, 'vault.json'), key, opts.secrets ?? defaultSecrets, info);
+    const vault = new Vault(join(opts.stateDir, 'vault.json'), key, opts.secrets ?? new SecretRegistry(), info);
     const file = vault.load();
     for (const name of Object.keys(file.entries)) vault.registry.register(vault.decrypt(name, file.entries[name]!));
     return vault;

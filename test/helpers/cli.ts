@@ -1,4 +1,5 @@
 // Test helper: an in-memory CliIO (string stdout/stderr, string stdin, an emitter for signals) and runCli wrappers.
+import { SecretRegistry } from '../../src/obs/redact.js';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ export function memoryIO(opts: { stdin?: string; env?: NodeJS.ProcessEnv; cwd?: 
     stdout: { write: (s: string) => { out += s; return true; } },
     stderr: { write: (s: string) => { err += s; return true; } },
     stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
+    secrets: new SecretRegistry(),
     // HOME points nowhere useful so no test ever reads or writes the real ~/.livchat.
     env: opts.env ?? { HOME: '/nonexistent-livchat-test-home' },
     cwd: opts.cwd ?? process.cwd(),

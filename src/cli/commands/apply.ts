@@ -10,7 +10,6 @@ import { openOneShot } from '../../ops/one-shot.js';
 import { formatProblem } from '../../engine/types.js';
 import { describeState, type Verdict } from '../../engine/convergence.js';
 import { converge } from '../../ops/converge.js';
-import { secrets } from '../../obs/redact.js';
 import { flushLogger } from '../../obs/log.js';
 
 const apply: CommandFn = async (io, g, args, opts) => {
@@ -18,6 +17,7 @@ const apply: CommandFn = async (io, g, args, opts) => {
   try { timeoutMs = parseDuration(String(opts.timeout ?? '10m')); } catch (e) { throw new CliError((e as Error).message, EXIT.usage); }
   const tty = io.stdout.isTTY === true;
   const rt = await openOneShot({
+    secrets: io.secrets,
     purpose: 'apply', cwd: io.cwd, ...(args[0] ? { dir: args[0] } : {}), stateDir: resolveStateDir(g.stateDir, io.env), env: io.env,
     cloud: cloudMode(opts), logLevel: g.logLevel, ...(g.logFormat ? { logFormat: g.logFormat } : {}), logDestination: io.stderr as unknown as NodeJS.WritableStream,
     ...(g.instance ? { instance: g.instance } : {}), ...(g.renameInstance ? { renameInstance: true } : {}),
@@ -39,7 +39,7 @@ const apply: CommandFn = async (io, g, args, opts) => {
     if (held.size) io.stderr.write(`apply: ${held.size} objects disappeared at once (half or more of them, or desired/ has no objects left); their deletion is held: ${[...held].join(', ')}. Re-run with --confirm-deletions if that is intended.\n`);
     const last = new Map<string, string>();
     const verdicts = new Map<string, Verdict>();
-    const line = (k: string): string => secrets.scrub(describeState(store.get(k)));
+    const line = (k: string): string => io.secrets.scrub(describeState(store.get(k)));
     const mark = (v: Verdict | undefined): string => (v === 'done' ? '✔' : v === 'blocked' ? '✖' : '…');
     const print = (): void => {
       if (tty) {

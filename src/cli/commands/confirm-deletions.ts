@@ -4,7 +4,6 @@ import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { parseListen } from '../listen.js';
 import { isLoopback } from '../../net/loopback.js';
-import { secrets } from '../../obs/redact.js';
 import { DaemonRefused, remoteOps } from '../../ops/daemon-ops.js';
 
 const confirmDeletions: CommandFn = async (io, _g, args, opts) => {
@@ -13,7 +12,7 @@ const confirmDeletions: CommandFn = async (io, _g, args, opts) => {
   let token: string | undefined;
   if (opts.apiTokenFile) {
     token = readFileSync(String(opts.apiTokenFile), 'utf8').trim();
-    secrets.register(token);
+    io.secrets.register(token);
   }
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const ops = remoteOps(base, token);
@@ -28,7 +27,7 @@ const confirmDeletions: CommandFn = async (io, _g, args, opts) => {
       io.stdout.write(`confirmed the deletion of ${r.confirmed.length} objects:\n${r.confirmed.map((k) => `  ${k}\n`).join('')}`);
       return EXIT.ok;
     }
-    io.stderr.write(secrets.scrub(`error: ${r.message || 'the daemon refused the set'}${r.held.length ? `; held now:\n${r.held.map((k) => `  ${k}`).join('\n')}` : ''}\n`));
+    io.stderr.write(io.secrets.scrub(`error: ${r.message || 'the daemon refused the set'}${r.held.length ? `; held now:\n${r.held.map((k) => `  ${k}`).join('\n')}` : ''}\n`));
     return EXIT.error;
   } catch (err) {
     if (err instanceof DaemonRefused) throw new CliError(err.message);

@@ -4,16 +4,15 @@ import type { CommandFn } from '../types.js';
 import { CliError, EXIT } from '../io.js';
 import { resolveStateDir } from '../../config.js';
 import { loadSecrets } from '../secrets.js';
-import { secrets } from '../../obs/redact.js';
 import { describeObject } from '../../ops/objects.js';
 import { age, table } from '../format.js';
 import { parseRef } from '../ref.js';
 
 const describe: CommandFn = async (io, g, args) => {
   const { kind, name } = parseRef(args[0]!);
-  const warning = await loadSecrets(resolveStateDir(g.stateDir, io.env), io.env);
+  const warning = await loadSecrets(resolveStateDir(g.stateDir, io.env), io.env, io.secrets);
   if (warning) io.stderr.write(warning);
-  const found = describeObject(resolveStateDir(g.stateDir, io.env), kind, name);
+  const found = describeObject(resolveStateDir(g.stateDir, io.env), kind, name, io.secrets);
   if (!found) throw new CliError(`${kind}/${name} not found`, EXIT.error);
   const { state: st, object: obj } = found;
   const status = obj.status as Record<string, unknown> & { conditions: Array<Record<string, string>>; events: Array<Record<string, string | number>> };
@@ -34,7 +33,7 @@ const describe: CommandFn = async (io, g, args) => {
   lines.push('Events:');
   lines.push(events.length ? indent(table(['TYPE', 'REASON', 'COUNT', 'LAST SEEN', 'MESSAGE'], events.map((e) => [String(e.type), String(e.reason), String(e.count), age(String(e.lastTimestamp), now), String(e.message)]))) : '  <none>');
   // Source paths, owner and waitingOn come from state unscrubbed: the whole text passes the scrubber once more.
-  io.stdout.write(secrets.scrub(lines.join('\n').replace(/\n+$/, '') + '\n'));
+  io.stdout.write(io.secrets.scrub(lines.join('\n').replace(/\n+$/, '') + '\n'));
   return EXIT.ok;
 };
 

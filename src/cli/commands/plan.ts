@@ -7,12 +7,12 @@ import { openOneShot } from '../../ops/one-shot.js';
 import { plan as planOp } from '../../ops/plan.js';
 import { formatProblem } from '../../engine/types.js';
 import type { PlanItem } from '../../engine/reconciler.js';
-import { secrets } from '../../obs/redact.js';
+import type { SecretRegistry } from '../../obs/redact.js';
 
 const SIGN: Record<string, string> = { create: '+', update: '~', delete: '-', conflict: '!', blocked: '!', 'no-op': ' ' };
 
 /** renderPlan prints one block per object and a summary line. */
-export function renderPlan(items: PlanItem[]): string {
+export function renderPlan(items: PlanItem[], secrets: SecretRegistry): string {
   const lines: string[] = [];
   for (const it of items) {
     if (it.action === 'no-op') continue;
@@ -29,6 +29,7 @@ export function renderPlan(items: PlanItem[]): string {
 
 const plan: CommandFn = async (io, g, args, opts) => {
   const rt = await openOneShot({
+    secrets: io.secrets,
     purpose: 'plan', cwd: io.cwd, ...(args[0] ? { dir: args[0] } : {}), stateDir: resolveStateDir(g.stateDir, io.env), env: io.env,
     cloud: cloudMode(opts), logLevel: g.logLevel, ...(g.logFormat ? { logFormat: g.logFormat } : {}), logDestination: io.stderr as unknown as NodeJS.WritableStream,
     ...(g.instance ? { instance: g.instance } : {}),
@@ -40,7 +41,7 @@ const plan: CommandFn = async (io, g, args, opts) => {
       return EXIT.error;
     }
     const items = await planOp(rt);
-    io.stdout.write(renderPlan(items));
+    io.stdout.write(renderPlan(items, io.secrets));
     return items.some((i) => i.action !== 'no-op') ? EXIT.changes : EXIT.ok;
   } finally {
     await rt.close();

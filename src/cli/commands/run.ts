@@ -11,7 +11,6 @@ import { resolveStateDir } from '../../config.js';
 import { startDaemon } from '../../daemon/daemon.js';
 import { LeaseConflictError } from '../../daemon/lease.js';
 import { isLoopback } from '../../net/loopback.js';
-import { secrets } from '../../obs/redact.js';
 
 const run: CommandFn = async (io, g, args, opts) => {
   const { host, port } = parseListen(String(opts.listen ?? '127.0.0.1:9477'));
@@ -21,7 +20,7 @@ const run: CommandFn = async (io, g, args, opts) => {
   if (opts.apiTokenFile) {
     apiToken = readFileSync(String(opts.apiTokenFile), 'utf8').trim();
     if (apiToken.length < 16) throw new CliError('the --api-token-file token must be at least 16 characters', EXIT.usage);
-    secrets.register(apiToken);
+    io.secrets.register(apiToken);
   }
   if (!isLoopback(host) && !apiToken) throw new CliError(`listening on ${host} (not loopback) requires --api-token-file`, EXIT.usage);
   const dir = resolve(io.cwd, args[0] ?? 'desired');
@@ -29,7 +28,7 @@ const run: CommandFn = async (io, g, args, opts) => {
   try {
     daemon = await startDaemon({
       runtime: {
-        dir, stateDir: resolveStateDir(g.stateDir, io.env), env: io.env, cloud: cloudMode(opts),
+        dir, stateDir: resolveStateDir(g.stateDir, io.env), env: io.env, cloud: cloudMode(opts), secrets: io.secrets,
         logLevel: g.logLevel, logFormat: g.logFormat, logDestination: io.stdout as unknown as NodeJS.WritableStream,
         ...(g.instance ? { instance: g.instance } : {}), ...(g.renameInstance ? { renameInstance: true } : {}),
       },

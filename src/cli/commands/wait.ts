@@ -7,7 +7,6 @@ import { parseDuration } from '../format.js';
 import { parseRef } from '../ref.js';
 import { realClock } from '../../engine/clock.js';
 import { loadSecrets } from '../secrets.js';
-import { secrets } from '../../obs/redact.js';
 
 const wait: CommandFn = async (io, g, args, opts) => {
   const { kind, name } = parseRef(args[0]!);
@@ -18,12 +17,12 @@ const wait: CommandFn = async (io, g, args, opts) => {
   let timeoutMs: number;
   try { timeoutMs = parseDuration(String(opts.timeout)); } catch (e) { throw new CliError((e as Error).message, EXIT.usage); }
   const stateDir = resolveStateDir(g.stateDir, io.env);
-  const warning = await loadSecrets(stateDir, io.env);
+  const warning = await loadSecrets(stateDir, io.env, io.secrets);
   if (warning) io.stderr.write(warning);
   const r = await waitFor(stateDir, { kind, name, type, want, timeoutMs }, realClock);
   if (r.met) { io.stdout.write(`${r.state!.key} condition met\n`); return EXIT.ok; }
   const c = r.condition;
-  io.stderr.write(secrets.scrub(`error: timed out waiting for ${kind}/${name} ${type}=${want}${c ? ` (now ${c.status}: ${c.reason})` : r.state ? '' : ' (not found)'}\n`));
+  io.stderr.write(io.secrets.scrub(`error: timed out waiting for ${kind}/${name} ${type}=${want}${c ? ` (now ${c.status}: ${c.reason})` : r.state ? '' : ' (not found)'}\n`));
   return EXIT.error;
 };
 export default wait;
