@@ -212,18 +212,18 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
             ctx.persist({ rollout: undefined });
             views.touched(server.name);
             const msg = 'Portainer is still deploying an earlier change; this one follows';
-            return a.mem.deployedHash ? inProgress(ctx, 'Deploying', msg) : waiting(ctx, 'Deploying', msg);
+            return serving(ctx) ? inProgress(ctx, 'Deploying', msg) : waiting(ctx, 'Deploying', msg);
           }
           throw err;
         }
         views.touched(server.name);
-        return inProgress(ctx, 'Deploying', 'Portainer is deploying the update');
+        return serving(ctx) ? inProgress(ctx, 'Deploying', 'Portainer is deploying the update') : waiting(ctx, 'Deploying', 'Portainer is deploying the update');
       }
       case 'wait-deploy':
-        return a.mem.deployedHash ? inProgress(ctx, 'Deploying', 'Portainer is deploying the stack') : waiting(ctx, 'Deploying', 'Portainer is deploying the stack');
+        return serving(ctx) ? inProgress(ctx, 'Deploying', 'Portainer is deploying the stack') : waiting(ctx, 'Deploying', 'Portainer is deploying the stack');
       case 'follow': {
         const msg = `following the rollout of ${prep.stackName}`;
-        return a.mem.deployedHash ? inProgress(ctx, 'RollingOut', msg) : waiting(ctx, 'WaitingForTasks', msg);
+        return serving(ctx) ? inProgress(ctx, 'RollingOut', msg) : waiting(ctx, 'WaitingForTasks', msg);
       }
       case 'converged': {
         const wasRollback = step.rollout.rollbackOf;
@@ -236,7 +236,7 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
         if (step.rollout.hash !== render.hash) {
           // The spec changed while this rollout ran: what converged is not what is wanted now, so deploy again at once.
           ctx.persist({ rollout: undefined, deployedHash: step.rollout.hash });
-          return inProgress(ctx, 'Deploying', 'a newer change is next');
+          return serving(ctx) ? inProgress(ctx, 'Deploying', 'a newer change is next') : waiting(ctx, 'Deploying', 'a newer change is next');
         }
         ctx.persist({ rollout: undefined, deployedHash: step.rollout.hash, lastGoodHash: step.rollout.hash, lastGoodSpec: structuredClone(ctx.object.spec as Record<string, unknown>), deployedServices: prep.render.services, failed: undefined });
         ctx.event('Normal', 'Deployed', `stack ${prep.stackName} converged (${step.rollout.hash.slice(0, 12)})`);
@@ -283,6 +283,11 @@ export function createAppDeploymentController(deps: AppDeploymentDeps): Reconcil
 
   function waiting(_ctx: ReconcileContext, reason: string, message: string): never {
     throw new WaitError(reason, message, pollMs);
+  }
+
+  /** serving tells whether the app was usable before this step began (its last Ready was True): then it stays Ready. */
+  function serving(ctx: ReconcileContext): boolean {
+    return ctx.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
   }
 
   /** inProgress keeps an app that already serves Ready while its update runs (Reconciling=True carries the step). */

@@ -85,6 +85,8 @@ export interface Runtime {
   readonly instance: string;
   readonly endpoints: Endpoints;
   readonly sim: SimServer | undefined;
+  /** The simulated Traefik edge (embedded simulated mode only): curl it with a Host header. */
+  readonly edgeUrl: string | undefined;
   readonly lastLoad: LoadReport;
   /** The instance lease (not yet acquired): run and apply take it before starting the manager. */
   readonly lease: InstanceLease;
@@ -120,6 +122,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   metrics.desiredProblems.set(lastLoad.problems.length);
 
   let sim: SimServer | undefined;
+  let closeSim: (() => Promise<void>) | undefined;
+  let edgeUrl: string | undefined;
   let simUrl: string | undefined;
   let simWorld: { cloudflare: CloudflareSim; portainer: PortainerSim; portainerUrl: string } | undefined;
   if (o.cloud.mode === 'simulate') {
@@ -129,9 +133,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       ...(o.simActionMs !== undefined ? { actionDurationMs: o.simActionMs } : {}),
     });
     sim = started.server;
+    closeSim = () => started.close();
+    edgeUrl = started.urls.edge;
     simUrl = started.urls.url;
     simWorld = { cloudflare: started.cloudflare, portainer: started.portainer, portainerUrl: started.urls.portainer };
-    log.info({ url: simUrl }, 'embedded simulated cloud started (loopback only)');
+    log.info({ url: simUrl, edge: started.urls.edge }, 'embedded simulated cloud started (loopback only); reach apps with curl -H "Host: <app host>" at the edge URL');
   }
   const endpoints = resolveEndpoints(o.cloud, vault, o.env, secrets, simUrl);
   const providers = buildProviders(endpoints, metrics, clock, o.env);
@@ -186,7 +192,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   manager.recomputeHold();
   const lease = new InstanceLease({ port: providers.lease, instance, holder: () => holderId(o.stateDir), clock });
   return {
-    manager, reconcilers, desired, store, log, metrics, secrets, instance, endpoints, sim, lease,
+    manager, reconcilers, desired, store, log, metrics, secrets, instance, endpoints, sim, lease, edgeUrl,
     get lastLoad() { return lastLoad; },
     load() {
       lastLoad = desired.loadAll();
@@ -210,6 +216,6 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       providers.resetBreakers();
       return changed;
     },
-    async close() { store.close(); await sim?.close(); },
+    async close() { store.close(); await closeSim?.(); },
   };
 }

@@ -39,7 +39,7 @@ export function remoteWorld(controlUrl: string): EdgeWorld {
 }
 
 /** Router is one Traefik router read from a service's labels. */
-interface Router { host: string; pathPrefix: string | undefined; tls: boolean; route: PortainerRoute }
+export interface Router { host: string; pathPrefix: string | undefined; tls: boolean; route: PortainerRoute }
 
 const RULE = /^Host\(`([^`]+)`\)(?:\s*&&\s*PathPrefix\(`([^`]+)`\))?$/;
 
@@ -58,13 +58,18 @@ function routersOf(routes: readonly PortainerRoute[]): Router[] {
   return out;
 }
 
+/** matchRouter picks the router Traefik would use for a request (optionally only on one server's node). */
+export function matchRouter(routes: readonly PortainerRoute[], host: string, path: string, address?: string): Router | undefined {
+  return routersOf(routes)
+    .filter((r) => r.host === host.toLowerCase() && (address === undefined || r.route.nodeAddress === address) && (!r.pathPrefix || path.startsWith(r.pathPrefix)))
+    // Traefik's default priority: the longer rule wins, so a PathPrefix router beats the bare Host one.
+    .sort((a, b) => (b.pathPrefix?.length ?? 0) - (a.pathPrefix?.length ?? 0))[0];
+}
+
 /** simulatedAppProbe answers like the public internet would for simulated servers, without any socket to them. */
 export function simulatedAppProbe(world: EdgeWorld) {
   const resolve = (host: string): Promise<string[]> => world.aRecords(host);
-  const match = async (host: string, address: string, path = '/'): Promise<Router | undefined> => routersOf(await world.routes())
-    .filter((r) => r.host === host.toLowerCase() && r.route.nodeAddress === address && (!r.pathPrefix || path.startsWith(r.pathPrefix)))
-    // Traefik's default priority: the longer rule wins, so a PathPrefix router beats the bare Host one.
-    .sort((a, b) => (b.pathPrefix?.length ?? 0) - (a.pathPrefix?.length ?? 0))[0];
+  const match = async (host: string, address: string, path = '/'): Promise<Router | undefined> => matchRouter(await world.routes(), host, path, address);
   return {
     resolve,
     async certificate(host: string, address: string) {

@@ -3,6 +3,7 @@ import { SimClock, SimServer } from './framework.js';
 import { createCloudflareSim, SEEDED_ZONE_CREATED, type CloudflareSim } from './cloudflare.js';
 import { createHetznerSim, type HetznerSim } from './hetzner.js';
 import { createPortainerSim, type PortainerSim } from './portainer.js';
+import { startEdge } from './edge.js';
 
 export interface SimCloudOptions {
   host?: string;
@@ -19,10 +20,10 @@ export interface SimCloudOptions {
 }
 
 /** SimCloudUrls is the JSON line `livchat simulate` prints. */
-export interface SimCloudUrls { url: string; hetzner: string; cloudflare: string; portainer: string }
+export interface SimCloudUrls { url: string; hetzner: string; cloudflare: string; portainer: string; edge: string }
 
 /** startSimCloud starts the combined simulator and returns it with its base URLs. */
-export async function startSimCloud(opts: SimCloudOptions = {}): Promise<{ server: SimServer; urls: SimCloudUrls; cloudflare: CloudflareSim; hetzner: HetznerSim; portainer: PortainerSim }> {
+export async function startSimCloud(opts: SimCloudOptions = {}): Promise<{ server: SimServer; urls: SimCloudUrls; cloudflare: CloudflareSim; hetzner: HetznerSim; portainer: PortainerSim; close(): Promise<void> }> {
   const clock = opts.clock ?? new SimClock();
   // Zones given here are seeds: a reset brings them back.
   const cloudflare = createCloudflareSim({ clock, zones: (opts.zones ?? []).map((z) => z.toLowerCase()) });
@@ -40,8 +41,11 @@ export async function startSimCloud(opts: SimCloudOptions = {}): Promise<{ serve
   for (const z of opts.zones ?? []) if (!known.has(z.toLowerCase())) cloudflare.addZone(z.toLowerCase(), 'free', SEEDED_ZONE_CREATED);
   server.save();
   const url = await server.listen();
+  // The edge is where `curl -H 'Host: …'` reaches the simulated apps (Traefik's websecure entrypoint, as plain HTTP on loopback).
+  const edge = await startEdge(() => portainer.edgeRoutes());
   return {
     server, cloudflare, hetzner, portainer,
-    urls: { url, hetzner: server.baseUrl('hetzner'), cloudflare: server.baseUrl('cloudflare'), portainer: server.baseUrl('portainer') },
+    urls: { url, hetzner: server.baseUrl('hetzner'), cloudflare: server.baseUrl('cloudflare'), portainer: server.baseUrl('portainer'), edge: edge.url },
+    async close() { await edge.close(); await server.close(); },
   };
 }

@@ -22,17 +22,20 @@ async function start(extra: string[] = []) {
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 describe('livchat simulate', () => {
-  it('prints exactly one JSON line {url, hetzner, cloudflare, portainer} and serves the APIs until SIGTERM', async () => {
+  it('prints exactly one JSON line {url, hetzner, cloudflare, portainer, edge} and serves the APIs until SIGTERM', async () => {
     const { io, urls, stop, line } = await start(['--zone', 'example.com', '--zone', 'example.org']);
     expect(line.endsWith('\n')).toBe(true);
     expect(line.trimEnd().split('\n')).toHaveLength(1);
-    expect(Object.keys(urls).sort()).toEqual(['cloudflare', 'hetzner', 'portainer', 'url']);
+    expect(Object.keys(urls).sort()).toEqual(['cloudflare', 'edge', 'hetzner', 'portainer', 'url']);
     expect(urls.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(urls.hetzner).toBe(`${urls.url}/v1`);
     expect(urls.cloudflare).toBe(`${urls.url}/client/v4`);
     // The server with Hetzner id N is served at <portainer>/N/api/…; none is set up yet, so nothing answers behind it.
     expect(urls.portainer).toBe(`${urls.url}/portainer`);
     expect((await fetch(`${urls.portainer}/1/api/system/status`)).status).toBe(502);
+    // The edge answers like Traefik: no router for a host is its 404.
+    const edge = await fetch(urls.edge);
+    expect([edge.status, await edge.text()]).toEqual([404, '404 page not found\n']);
 
     const zones = await fetch(`${urls.cloudflare}/zones`, { headers: auth });
     expect(zones.status).toBe(200);

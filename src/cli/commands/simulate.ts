@@ -21,7 +21,7 @@ const simulate: CommandFn = async (io, _g, _args, opts) => {
     const stop = (): void => { for (const s of ['SIGTERM', 'SIGINT']) io.signals?.off(s, stop); resolve(); };
     for (const s of ['SIGTERM', 'SIGINT']) io.signals?.on(s, stop);
   });
-  await sim.server.close();
+  await sim.close();
   return EXIT.ok;
 };
 export default simulate;
