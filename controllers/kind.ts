@@ -2,6 +2,7 @@
 import type { Clock } from '../src/engine/clock.js';
 import type { KindSettings, Reconciler } from '../src/engine/reconciler.js';
 import type { Resource } from '../src/engine/types.js';
+import type { ValidationIssue } from '../src/crd/issues.js';
 import type { DnsPort } from './dns-record/port.js';
 import type { ServerPort } from './server/port.js';
 import type { HostSetupPort } from '../src/host/port.js';
@@ -48,6 +49,8 @@ export interface KindModule {
   /** Providers this kind's controller calls; the composition root checks they exist. */
   readonly needs: readonly ProviderName[];
   create(deps: KindDeps): Reconciler;
+  /** Checks beyond the CRD (an app's spec against its template), as JSON-pointer issues; a failing object is not applied. */
+  check?(object: Resource): ValidationIssue[];
   /** What the kind adds to the embedded simulated world, read from the desired objects before it starts. */
   readonly simulated?: { zones?(object: Resource): string[] };
 }

@@ -17,7 +17,10 @@ import { simulatedHosts } from '../sim/host-endpoints.js';
 import { resolveEndpoints, type CloudMode, type Endpoints } from './credentials.js';
 import { buildProviders } from './providers.js';
 import { InstanceLease, holderId } from './lease.js';
-import { KINDS, portainerTokenName, simulatedZones, type KindDeps } from '../../controllers/index.js';
+import { KINDS, kindChecks, portainerTokenName, simulatedZones, type KindDeps } from '../../controllers/index.js';
+
+/** desiredChecks are the kinds' own checks, for `validate` (which builds no runtime). */
+export { kindChecks as desiredChecks };
 import { portainerAccess, tunnels } from './portainer.js';
 import { createAppProbe } from '../providers/app-probe.js';
 import { embeddedWorld, remoteWorld, simulatedAppProbe } from '../sim/app-probe.js';
@@ -117,7 +120,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const metrics = createMetrics();
   const vault = await Vault.open({ stateDir: o.stateDir, env: o.env, secrets });
   const lastGood = new LastGoodStore(o.stateDir);
-  const desired = new DesiredStore(o.dir, { lastGood: o.readOnly ? lastGood.readOnly() : lastGood });
+  const desired = new DesiredStore(o.dir, { lastGood: o.readOnly ? lastGood.readOnly() : lastGood, kindChecks });
   let lastLoad = desired.loadAll();
   metrics.desiredProblems.set(lastLoad.problems.length);
 

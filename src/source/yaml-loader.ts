@@ -3,7 +3,8 @@ import { LineCounter, parseAllDocuments, type Document, type YAMLError } from 'y
 import { check, isKind } from '../crd/registry.js';
 import { specHash } from '../crd/canonical.js';
 import { displayPath } from '../crd/pointer.js';
-import { objectKey, type DesiredObject, type Problem } from '../engine/types.js';
+import { objectKey, type DesiredObject, type Problem, type Resource } from '../engine/types.js';
+import type { ValidationIssue } from '../crd/issues.js';
 import { displayFile } from './ignore.js';
 import { offsetOf } from './yaml-position.js';
 import { fastParse } from './yaml-fast.js';
@@ -20,6 +21,16 @@ export interface LoaderOptions {
   maxAliasCount?: number;
   /** Problems show files relative to this directory when they are below it (default process.cwd()). */
   cwd?: string;
+  /** Checks beyond the CRDs that the kinds add (an AppDeployment against its app template), with JSON pointers. */
+  kindChecks?: (object: Resource) => ValidationIssue[];
+}
+
+/** checked runs the CRD check, then the kinds' own checks on a valid object. */
+function checked(value: unknown, opts: LoaderOptions): ReturnType<typeof check> {
+  const result = check(value, { owned: true });
+  if (!result.object || !opts.kindChecks) return result;
+  const more = opts.kindChecks(result.object);
+  return more.length ? { issues: more } : result;
 }
 
 /** FileLoad is the outcome of loading one file. */
@@ -93,7 +104,7 @@ function fastLoad(text: string, file: string, opts: LoaderOptions): FileLoad | u
   const shownFile = displayFile(file, opts.cwd);
   const out: FileLoad = { file, objects: [], invalidKeys: [], complete: true, problems: [] };
   for (const d of docs) {
-    const result = check(d.value, { owned: true });
+    const result = checked(d.value, opts);
     if (!result.object) return undefined;
     const obj = result.object;
     out.objects.push({ key: objectKey(obj.kind, obj.metadata.name), object: obj, source: { file: shownFile, line: d.line, col: d.col }, specHash: specHash(obj.spec) });
@@ -140,7 +151,7 @@ function fullLoad(text: string, file: string, opts: LoaderOptions): FileLoad {
     const v = (value ?? {}) as { kind?: unknown; metadata?: { name?: unknown } };
     const kind = str(v.kind);
     const name = str(typeof v.metadata === 'object' && v.metadata !== null ? v.metadata.name : undefined);
-    const result = check(value, { owned: true });
+    const result = checked(value, opts);
     if (!result.object) {
       // Only a document whose kind and name are themselves valid can keep "its" last good version; for any other
       // we cannot tell which object it was meant to be, so the whole file keeps its last good objects.

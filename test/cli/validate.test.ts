@@ -117,3 +117,19 @@ describe('livchat validate across objects', () => {
     expect((await cli(['validate', dir])).code).toBe(0);
   });
 });
+
+describe('livchat validate against app templates', () => {
+  it('reports an unknown env input and a version the template does not allow at their lines', async () => {
+    const dir = tempDir('lc-validate-tpl-');
+    writeFiles(dir, {
+      'server.yaml': ['apiVersion: livchat.ai/v1alpha1', 'kind: Server', 'metadata: {name: prod}', 'spec:', '  location: nbg1', '  serverType: cx23', '  image: ubuntu-24.04', '  dns: {zone: example.com, name: prod}', '  infrastructure: {acmeEmail: ops@example.com}', ''].join('\n'),
+      'app.yaml': ['apiVersion: livchat.ai/v1alpha1', 'kind: AppDeployment', 'metadata:', '  name: whoami', 'spec:', '  app: whoami', '  server: prod', '  version: "9.9.9"', '  env:', '    NAME: demo', '    COLOUR: blue', ''].join('\n'),
+    });
+    const r = await cli(['validate', dir]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^${join(dir, 'app.yaml').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:8:3: AppDeployment/whoami: spec\\.version: .*1\\.11\\.0`));
+    expect(lines[1]).toMatch(/:11:5: AppDeployment\/whoami: spec\.env\.COLOUR: unknown input COLOUR/);
+  });
+});

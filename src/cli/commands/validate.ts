@@ -6,10 +6,11 @@ import { DesiredStore } from '../../source/desired-store.js';
 import { formatProblem, type Problem } from '../../engine/types.js';
 import { crossIssues } from '../../crd/cross.js';
 import { locate } from '../../source/locate.js';
+import { desiredChecks } from '../../daemon/compose.js';
 
 const validate: CommandFn = async (io, _g, args, opts) => {
   const dir = resolve(io.cwd, args[0] ?? 'desired');
-  const store = new DesiredStore(dir, { git: false, cwd: io.cwd });
+  const store = new DesiredStore(dir, { git: false, cwd: io.cwd, kindChecks: desiredChecks });
   const report = store.loadAll();
   // Objects that loaded may still fail against each other (an app on a Server without infrastructure).
   const cross: Problem[] = crossIssues(report.problems.length ? [] : store.list()).map((i) => {
