@@ -24,6 +24,7 @@ export { kindChecks as desiredChecks };
 import { portainerAccess, tunnels } from './portainer.js';
 import { createAppProbe } from '../providers/app-probe.js';
 import { embeddedWorld, remoteWorld, simulatedAppProbe } from '../sim/app-probe.js';
+import { AcmeLedger } from '../sim/acme.js';
 import type { CloudflareSim } from '../sim/cloudflare.js';
 import type { PortainerSim } from '../sim/portainer.js';
 import { buildHostSetup } from './host-setup.js';
@@ -158,7 +159,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     token: (server) => vault.get(portainerTokenName(server)), clock, metrics,
   });
   // Simulated servers are checked against the simulated zones and edge; real ones from outside, through public resolvers.
-  const probe = simWorld ? simulatedAppProbe(embeddedWorld(simWorld)) : o.cloud.mode === 'sim' ? simulatedAppProbe(remoteWorld(o.cloud.url)) : createAppProbe();
+  const probe = simWorld ? simulatedAppProbe(embeddedWorld(simWorld), new AcmeLedger(() => simWorld!.portainer.clock.now())) : o.cloud.mode === 'sim' ? simulatedAppProbe(remoteWorld(o.cloud.url)) : createAppProbe();
   const deps = (kind: string): KindDeps => ({
     providers: { dns: providers.dns, hcloud: providers.servers, host, apps: (server) => portainer.platform(server), portainer, probe },
     vault,

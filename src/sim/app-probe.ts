@@ -1,6 +1,7 @@
 // The simulated outside view of apps: DNS from the simulated Cloudflare zones, routing and certificates from the simulated Traefik labels.
 import type { CfRecord, CloudflareSim } from './cloudflare.js';
 import type { PortainerRoute, PortainerSim } from './portainer.js';
+import { AcmeLedger } from './acme.js';
 
 /** EdgeWorld is what the probe reads: the A records of every simulated zone and the edge's view of every service. */
 export interface EdgeWorld {
@@ -67,16 +68,18 @@ export function matchRouter(routes: readonly PortainerRoute[], host: string, pat
 }
 
 /** simulatedAppProbe answers like the public internet would for simulated servers, without any socket to them. */
-export function simulatedAppProbe(world: EdgeWorld) {
+export function simulatedAppProbe(world: EdgeWorld, acme: AcmeLedger = new AcmeLedger(Date.now)) {
   const resolve = (host: string): Promise<string[]> => world.aRecords(host);
   const match = async (host: string, address: string, path = '/'): Promise<Router | undefined> => matchRouter(await world.routes(), host, path, address);
   return {
     resolve,
     async certificate(host: string, address: string) {
       const r = await match(host, address);
+      if (!r?.tls) return { valid: false, traefikDefault: true, error: `no TLS router for ${host}` };
       // Issuance passes the HTTP challenge only when the name resolves to the server Traefik runs on.
-      if (r?.tls && (await resolve(host)).includes(address)) return { valid: true, traefikDefault: false, issuer: 'Simulated Let\'s Encrypt R11' };
-      return { valid: false, traefikDefault: true, error: r?.tls ? `the ACME challenge for ${host} fails: it does not resolve to ${address}` : `no TLS router for ${host}` };
+      const answers = await resolve(host);
+      const got = acme.certificate(host.toLowerCase(), () => answers.includes(address));
+      return got.cert ? { valid: true, traefikDefault: false, issuer: got.cert.issuer } : { valid: false, traefikDefault: true, error: got.error! };
     },
     async health(host: string, address: string, path: string) {
       const r = await match(host, address, path);

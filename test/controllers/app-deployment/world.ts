@@ -5,6 +5,7 @@ import { SimClock, SimServer } from '../../../src/sim/framework.js';
 import { createCloudflareSim, type CloudflareSim } from '../../../src/sim/cloudflare.js';
 import { createPortainerSim, type PortainerSim } from '../../../src/sim/portainer.js';
 import { embeddedWorld, simulatedAppProbe } from '../../../src/sim/app-probe.js';
+import { AcmeLedger } from '../../../src/sim/acme.js';
 import { CloudflareDns } from '../../../src/providers/cloudflare.js';
 import { PortainerClient } from '../../../src/providers/portainer.js';
 import { TokenBucket } from '../../../src/providers/limiter.js';
@@ -75,11 +76,12 @@ export async function appWorld(o: { stateDir?: string; templates?: AppTemplate[]
   const limiter = () => new TokenBucket({ limit: 100_000, windowMs: 1000 });
   const cf = new CloudflareDns({ token: TOKEN, baseURL: sim.baseUrl('cloudflare'), limiter: limiter() });
   const platform = new PortainerClient({ baseUrl: base, apiKey, endpointId: 1, limiter: limiter() });
+  const acme = new AcmeLedger(() => simClock.now());
   const extra = new Map((o.templates ?? []).map((t) => [t.name, t]));
   const make = (clock: ManualClock): Reconciler[] => [
     serverStub(),
     createDnsRecordController({ dns: cf, clock, isNotFound: isRecordNotFound }),
-    createAppDeploymentController({ platform: () => platform, probe: simulatedAppProbe(embeddedWorld({ cloudflare, portainer })), vault, clock, templates: (n) => extra.get(n) ?? findTemplate(n) }),
+    createAppDeploymentController({ platform: () => platform, probe: simulatedAppProbe(embeddedWorld({ cloudflare, portainer }), acme), vault, clock, templates: (n) => extra.get(n) ?? findTemplate(n) }),
   ];
   const boot = (stateDir?: string): ReturnType<typeof startManager> => {
     const clock = new ManualClock();
